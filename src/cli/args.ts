@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { WardenError } from '../errors.ts';
+
+/** Options shared by `run` and `explain` (DESIGN.md, CLI). */
+export interface RunArgs {
+  profile: string;
+  roots: string[];
+  env: string[];
+  policy: string | undefined;
+  auditLog: string | undefined;
+  onBreach: 'kill' | 'restart' | undefined;
+  memoryMb: number | undefined;
+  cpus: number | undefined;
+  timeoutMs: number | undefined;
+  /** The server command: COMMAND [ARGS...], never empty. */
+  command: string[];
+}
+
+const RUN_OPTIONS = {
+  profile: { type: 'string' },
+  root: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  policy: { type: 'string' },
+  'audit-log': { type: 'string' },
+  'on-breach': { type: 'string' },
+  memory: { type: 'string' },
+  cpus: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Parse `run`/`explain` arguments. Everything after `--` (or from the first non-option word on) is the
+ * server command, passed through untouched. Returns undefined when --help was asked for.
+ */
+export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
+  const split = argv.indexOf('--');
+  let own: string[];
+  let command: string[];
+  if (split >= 0) {
+    own = argv.slice(0, split);
+    command = argv.slice(split + 1);
+  } else {
+    // No `--`: the command starts at the first word that is not an option or an option's value.
+    const start = firstPositional(argv);
+    own = argv.slice(0, start);
+    command = argv.slice(start);
+  }
+  let values;
+  try {
+    ({ values } = parseArgs({ args: own, options: RUN_OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new WardenError('usage', (error as Error).message.replace(/\. To specify.*$/s, ''), {
+      hint: 'see mcp-warden run --help',
+    });
+  }
+  if (values.help) return undefined;
+  if (command.length === 0 || command[0] === '') {
+    throw new WardenError('usage', 'no server command given', {
+      hint: 'put the server command after --, e.g. mcp-warden run --root /data -- npx -y @modelcontextprotocol/server-filesystem /data',
+    });
+  }
+  const onBreach = values['on-breach'];
+  if (onBreach !== undefined && onBreach !== 'kill' && onBreach !== 'restart') {
+    throw new WardenError('usage', `--on-breach must be kill or restart, not "${onBreach}"`);
+  }
+  return {
+    profile: values.profile ?? 'auto',
+    roots: values.root ?? [],
+    env: values.env ?? [],
+    policy: values.policy,
+    auditLog: values['audit-log'],
+    onBreach,
+    memoryMb: number('--memory', values.memory, { integer: true, min: 16 }),
+    cpus: number('--cpus', values.cpus, { integer: false, min: 0.05 }),
+    timeoutMs: number('--timeout', values.timeout, { integer: true, min: 100 }),
+    command,
+  };
+}
+
+function firstPositional(argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('-')) return i;
+    const name = arg.replace(/^--?/, '').split('=')[0] ?? '';
+    const spec = (RUN_OPTIONS as Record<string, { type: string }>)[name];
+    if (spec?.type === 'string' && !arg.includes('=')) i++; // skip the option's value
+  }
+  return argv.length;
+}
+
+function number(
+  flag: string,
+  raw: string | undefined,
+  rule: { integer: boolean; min: number },
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min) {
+    throw new WardenError('usage', `${flag} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}, not "${raw}"`);
+  }
+  return value;
+}
+
+/** Parse one `--root PATH[:ro|:rw]` value into its path and mode (the path is checked later). */
+export function parseRootArg(value: string): { path: string; readOnly: boolean } {
+  if (value.endsWith(':ro')) return { path: value.slice(0, -3), readOnly: true };
+  if (value.endsWith(':rw')) return { path: value.slice(0, -3), readOnly: false };
+  return { path: value, readOnly: false };
+}
+
+/** Parse one `--env NAME[=VALUE]`. NAME alone takes the value from the warden's own environment. */
+export function parseEnvArg(value: string): { name: string; value: string | undefined } {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new WardenError('usage', `--env ${value}: "${name}" is not a valid environment variable name`);
+  }
+  return { name, value: eq < 0 ? undefined : value.slice(eq + 1) };
+}

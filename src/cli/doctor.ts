@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { BACKEND_NAMES } from '../config/profile-schema.ts';
+import { WardenError, errorMessage } from '../errors.ts';
+import { getBackend } from '../sandboxes/registry.ts';
+import { EXIT } from './exit-codes.ts';
+import { say } from './output.ts';
+
+interface BackendReport {
+  backend: string;
+  available: boolean;
+  version?: string;
+  reason?: string;
+  fix?: string;
+}
+
+/** `mcp-warden doctor [--json]`: which backends work here, and why not. Always exits 0 unless misused. */
+export async function doctorCommand(argv: readonly string[]): Promise<number> {
+  let json = false;
+  try {
+    json = Boolean(parseArgs({ args: [...argv], options: { json: { type: 'boolean' } }, strict: true }).values.json);
+  } catch (error) {
+    throw new WardenError('usage', errorMessage(error), { hint: 'usage: mcp-warden doctor [--json]' });
+  }
+  const reports: BackendReport[] = [];
+  for (const name of BACKEND_NAMES) reports.push(await report(name));
+  const auto = reports.find((r) => r.available && r.backend !== 'none')?.backend;
+  if (json) {
+    say(JSON.stringify({ node: process.version, platform: process.platform, auto: auto ?? null, backends: reports }, null, 2));
+    return EXIT.ok;
+  }
+  const lines = [`mcp-warden doctor — node ${process.version} on ${process.platform}`, ''];
+  for (const r of reports) {
+    const status = r.available ? `ok${r.version ? ` (${r.version})` : ''}` : `unavailable: ${r.reason}`;
+    lines.push(`  ${r.backend.padEnd(9)} ${status}`);
+    if (!r.available && r.fix) lines.push(`  ${''.padEnd(9)} fix: ${r.fix}`);
+  }
+  lines.push('', auto ? `--profile auto picks: ${auto}` : '--profile auto: no isolating backend is available here');
+  say(lines.join('\n'));
+  return EXIT.ok;
+}
+
+async function report(name: (typeof BACKEND_NAMES)[number]): Promise<BackendReport> {
+  try {
+    const availability = await getBackend(name).probe();
+    return availability.available
+      ? { backend: name, available: true, ...(availability.version ? { version: availability.version } : {}) }
+      : { backend: name, available: false, reason: availability.reason, fix: availability.fix };
+  } catch (error) {
+    const hint = error instanceof WardenError ? error.hint : undefined;
+    return { backend: name, available: false, reason: errorMessage(error), ...(hint ? { fix: hint } : {}) };
+  }
+}

@@ -1,0 +1,26 @@
+import type { WardenErrorCode } from '../errors.ts';
+
+/** Exit statuses (DESIGN.md): 0 normal end, 2 usage/config, 69 backend unavailable, 70 breach. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  unavailable: 69,
+  breach: 70,
+  interrupted: 130,
+} as const;
+
+export function exitCodeFor(code: WardenErrorCode): number {
+  switch (code) {
+    case 'usage':
+    case 'config':
+    case 'resolve-failed':
+      return EXIT.usage;
+    case 'backend-unavailable':
+      return EXIT.unavailable;
+    case 'launch-failed':
+      return EXIT.breach;
+    default:
+      return EXIT.failure;
+  }
+}

@@ -1,0 +1,27 @@
+/** Help texts. Option names are part of the stable contract (DESIGN.md). */
+export const MAIN_HELP = `mcp-warden — run an untrusted MCP server in a sandbox, with a policy on every message
+
+Usage:
+  mcp-warden run [options] -- COMMAND [ARGS...]      mediate one stdio MCP session
+  mcp-warden explain [options] -- COMMAND [ARGS...]  print the exact sandbox run would launch
+  mcp-warden doctor [--json]                         which backends work here, and why not
+  mcp-warden audit verify FILE                       check an audit log's hash chain
+
+Run "mcp-warden run --help" for the options.
+Exit status: 0 normal end, 2 usage/config error, 69 backend unavailable, 70 sandbox killed after a breach.`;
+
+export const RUN_HELP = `Usage: mcp-warden run|explain [options] -- COMMAND [ARGS...]
+
+Options:
+  --profile NAME|FILE     auto (default: strongest available), bwrap, none, or a profile JSON file
+  --root PATH[:ro]        a directory the server may use (repeatable); :ro mounts it read-only
+  --env NAME[=VALUE]      pass one environment variable to the server (repeatable); nothing else is passed
+  --policy FILE           a policy JSON merged over the profile's policy
+  --audit-log FILE        append hash-chained audit events to FILE (default: stderr)
+  --on-breach kill|restart  after a server breach: exit 70 (default) or restart on the next request
+  --memory MB             memory limit (backends that cannot enforce it say so)
+  --cpus N                CPU limit
+  --timeout MS            wall-clock limit per request (default 600000)
+  -h, --help              this help
+
+stdout carries the MCP protocol only; logs and warnings go to stderr.`;

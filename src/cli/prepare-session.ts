@@ -1,0 +1,120 @@
+import { realpathSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadProfile } from '../config/load-profile.ts';
+import type { Profile } from '../config/profile-schema.ts';
+import type { ResolvedRoot } from '../config/root.ts';
+import { WardenError, errorMessage } from '../errors.ts';
+import { buildLaunchSpec } from '../sandboxes/launch-spec/build-launch-spec.ts';
+import { getBackend, pickAuto } from '../sandboxes/registry.ts';
+import type { Backend, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
+import { parseEnvArg, parseRootArg, type RunArgs } from './args.ts';
+
+/** Everything `run` needs to start a session, and everything `explain` prints. */
+export interface PreparedSession {
+  profile: Profile;
+  backend: Backend;
+  roots: ResolvedRoot[];
+  spec: LaunchSpec;
+  plan: SandboxPlan;
+  /** Things the user must know (no isolation, unenforced limits, skipped env vars), for stderr. */
+  warnings: string[];
+}
+
+export interface PrepareOptions {
+  hostEnv: NodeJS.ProcessEnv;
+  onProgress?: (line: string) => void;
+}
+
+/** Resolve profile, backend, roots, environment and command into a launch plan. Throws WardenError. */
+export async function prepareSession(args: RunArgs, options: PrepareOptions): Promise<PreparedSession> {
+  const warnings: string[] = [];
+  const { profile, backend } = await selectProfile(args);
+  applyOverrides(profile, args);
+  const roots = args.roots.map((value) => resolveRoot(value));
+  const env = buildEnv(args.env, options.hostEnv, warnings);
+  const spec = await buildLaunchSpec({
+    command: args.command,
+    roots,
+    env,
+    limits: profile.limits,
+    network: profile.network,
+    cacheDir: cacheDir(options.hostEnv),
+    hostPath: options.hostEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  spec.readOnlyPaths.push(...profile.readOnlyPaths);
+  const plan = backend.plan(spec);
+  if (backend.name === 'none') {
+    warnings.push(
+      'WARNING: profile "none" runs the server WITHOUT any isolation. Only the policy layer protects you; the server can read and write anything your user can. Use --profile bwrap (or auto).',
+    );
+  }
+  for (const limit of plan.unenforced) warnings.push(`the ${backend.name} backend cannot enforce ${limit}`);
+  return { profile, backend, roots, spec, plan, warnings };
+}
+
+async function selectProfile(args: RunArgs): Promise<{ profile: Profile; backend: Backend }> {
+  if (args.profile === 'auto') {
+    const backend = await pickAuto();
+    return { profile: loadProfile(backend.name, args.policy), backend };
+  }
+  const profile = loadProfile(args.profile, args.policy);
+  const backend = getBackend(profile.backend);
+  const availability = await backend.probe();
+  if (!availability.available) {
+    throw new WardenError('backend-unavailable', `the ${backend.name} backend cannot run here: ${availability.reason}`, {
+      hint: availability.fix,
+    });
+  }
+  return { profile, backend };
+}
+
+function applyOverrides(profile: Profile, args: RunArgs): void {
+  if (args.onBreach) profile.onServerBreach = args.onBreach;
+  if (args.memoryMb !== undefined) profile.limits.memoryMb = args.memoryMb;
+  if (args.cpus !== undefined) profile.limits.cpus = args.cpus;
+  if (args.timeoutMs !== undefined) profile.policy.limits.requestTimeoutMs = args.timeoutMs;
+}
+
+/** Check one --root value: absolute (or ~), an existing directory; record its realpath. */
+export function resolveRoot(value: string): ResolvedRoot {
+  const { path: given, readOnly } = parseRootArg(value);
+  const expanded = given === '~' || given.startsWith('~/') ? path.join(os.homedir(), given.slice(1)) : given;
+  if (!path.isAbsolute(expanded)) {
+    throw new WardenError('usage', `--root ${value}: the path must be absolute`, {
+      hint: `use --root ${path.resolve(expanded)}${readOnly ? ':ro' : ''} if that is what you mean`,
+    });
+  }
+  const normal = path.resolve(expanded);
+  let realPath: string;
+  try {
+    if (!statSync(normal).isDirectory()) throw new Error('not a directory');
+    realPath = realpathSync.native(normal);
+  } catch (error) {
+    throw new WardenError('usage', `--root ${value}: ${errorMessage(error)}`, {
+      hint: 'a root must be an existing directory',
+    });
+  }
+  return { path: normal, readOnly, realPath };
+}
+
+function buildEnv(specs: readonly string[], hostEnv: NodeJS.ProcessEnv, warnings: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const spec of specs) {
+    const { name, value } = parseEnvArg(spec);
+    const resolved = value ?? hostEnv[name];
+    if (resolved === undefined) {
+      warnings.push(`--env ${name}: not set in the warden's environment; the server will not get it`);
+      continue;
+    }
+    env[name] = resolved;
+  }
+  return env;
+}
+
+function cacheDir(hostEnv: NodeJS.ProcessEnv): string {
+  if (hostEnv.MCP_WARDEN_CACHE_DIR) return hostEnv.MCP_WARDEN_CACHE_DIR;
+  const base = hostEnv.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'mcp-warden');
+}

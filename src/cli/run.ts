@@ -1,0 +1,73 @@
+import { randomBytes, } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import os from 'node:os';
+import { AuditLog } from '../audit/audit-log.ts';
+import { createLogger } from '../audit/logger.ts';
+import { Session } from '../supervisor/session.ts';
+import { parseRunArgs } from './args.ts';
+import { EXIT } from './exit-codes.ts';
+import { RUN_HELP } from './help.ts';
+import { say, warn } from './output.ts';
+import { prepareSession } from './prepare-session.ts';
+
+/** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  guardStdout();
+  const args = parseRunArgs(argv);
+  if (!args) {
+    say(RUN_HELP);
+    return EXIT.ok;
+  }
+  const prepared = await prepareSession(args, { hostEnv: process.env, onProgress: (line) => warn(line) });
+  for (const warning of prepared.warnings) warn(warning);
+  const sessionId = randomBytes(6).toString('hex');
+  const logger = createLogger().child({ session: sessionId });
+  const audit = new AuditLog(sessionId, args.auditLog);
+  const session = new Session({
+    sessionId,
+    profile: prepared.profile,
+    backend: prepared.backend,
+    plan: prepared.plan,
+    command: args.command,
+    policy: {
+      policy: prepared.profile.policy,
+      roots: prepared.roots,
+      home: os.homedir(),
+      realpath: (path) => {
+        try {
+          return realpathSync.native(path);
+        } catch {
+          return undefined;
+        }
+      },
+    },
+    audit,
+    logger,
+    clientIn: process.stdin,
+    clientOut: process.stdout,
+    serverLog: process.stderr,
+  });
+  let interrupts = 0;
+  const stop = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    // A second Ctrl-C means "now": skip the graceful ladder.
+    const graceful = !(signal === 'SIGINT' && interrupts > 1);
+    void session.end(`received ${signal}`, graceful ? EXIT.ok : EXIT.interrupted, graceful);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
+  return session.run();
+}
+
+/**
+ * stdout is the MCP channel. Route console output from any library to stderr so a stray console.log
+ * can never corrupt the protocol stream.
+ */
+function guardStdout(): void {
+  const toStderr = (...parts: unknown[]): void => {
+    process.stderr.write(`${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}\n`);
+  };
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  console.dir = toStderr;
+}

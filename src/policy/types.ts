@@ -1,0 +1,78 @@
+import type { Policy } from '../config/policy-schema.ts';
+import type { ResolvedRoot } from '../config/root.ts';
+import type { JsonRpcId, JsonRpcMessage } from '../protocol/json-rpc.ts';
+
+/** Which way a message travels. */
+export type Direction = 'client' | 'server'; // 'client' = client→server, 'server' = server→client
+
+/** Stable rule ids (DESIGN.md). Tests, docs and audit consumers rely on these strings. */
+export type RuleId =
+  | 'path.outside-root'
+  | 'path.read-only'
+  | 'size.message'
+  | 'size.argument'
+  | 'method.not-allowed'
+  | 'tool.not-allowed'
+  | 'server.request-not-allowed'
+  | 'protocol.invalid-json'
+  | 'protocol.invalid-message'
+  | 'protocol.unknown-id'
+  | 'protocol.duplicate-id'
+  | 'request.timeout'
+  | 'sandbox.exited'
+  | 'tool.description-poisoned'
+  | 'tool.definition-changed'
+  | 'rate.exceeded';
+
+/**
+ * The outcome of one policy decision.
+ * - allow: forward. `rewrite`, when present, is the message to forward instead of the original bytes.
+ * - deny: do not forward; the client gets -32001 (client direction) or the message is dropped.
+ * - kill: the sandbox is killed (server breach, or client breach under onClientBreach "kill").
+ */
+export type Verdict =
+  | { action: 'allow'; rewrite?: Record<string, unknown> }
+  | { action: 'deny'; rule: RuleId; reason: string; detail?: string }
+  | { action: 'kill'; rule: RuleId; reason: string; detail?: string };
+
+/** What the policy knows of one tool, learned from the server's tools/list results. */
+export interface ToolInfo {
+  /** Top-level argument names the input schema marks as paths (by name or description). */
+  pathParams: ReadonlySet<string>;
+  /** Top-level argument names the input schema declares and does not mark as paths. */
+  otherParams: ReadonlySet<string>;
+}
+
+/** Read-only view of the session that the supervisor maintains; policy never mutates it. */
+export interface SessionView {
+  /** Client request ids currently awaiting a server response (key: idKey(id)), with the method. */
+  readonly clientInFlight: ReadonlyMap<string, { method: string; tool?: string }>;
+  /** Server request ids currently awaiting a client response (key: idKey(id)). */
+  readonly serverInFlight: ReadonlyMap<string, { method: string }>;
+  /** Client ids answered by the warden itself (timeout, denial); a late server answer is dropped, not a breach. */
+  readonly abandoned: ReadonlySet<string>;
+  /** Tools learned from tools/list; empty until the server listed them. */
+  readonly tools: ReadonlyMap<string, ToolInfo>;
+}
+
+/**
+ * Host facts the pure rules need, injected so policy/ does no I/O itself.
+ * `realpath` returns the host realpath of an existing path, or undefined when it does not exist.
+ */
+export interface PolicyContext {
+  policy: Policy;
+  roots: readonly ResolvedRoot[];
+  /** The host user's home directory, for `~` expansion. */
+  home: string;
+  realpath: (path: string) => string | undefined;
+}
+
+/** Input to decide(). `message` has already passed framing and shape validation. */
+export interface PolicyInput {
+  direction: Direction;
+  message: JsonRpcMessage;
+  /** Size of the raw line in bytes (framing already enforced the hard cap). */
+  bytes: number;
+}
+
+export type { JsonRpcId };

@@ -1,0 +1,81 @@
+import type { Readable, Writable } from 'node:stream';
+import type { ResolvedRoot } from '../config/root.ts';
+
+/** Names of every backend in the design; not all are implemented in every build. */
+export type BackendName = 'none' | 'bwrap' | 'docker' | 'gvisor' | 'seatbelt' | 'isolate';
+
+/** Resource limits from the profile/CLI. Undefined means "backend default / not limited". */
+export interface Limits {
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+  tmpfsMb?: number;
+}
+
+/**
+ * What to launch, independent of backend: produced on the host by src/sandboxes/launch-spec/.
+ * All paths are absolute host paths; the same paths are valid inside the sandbox.
+ */
+export interface LaunchSpec {
+  /** Absolute path of the executable to run (interpreter already resolved, e.g. /usr/bin/node). */
+  executable: string;
+  /** Arguments after the executable (the script path first for interpreted servers). */
+  args: string[];
+  /** Exactly the environment the server gets (the --env allowlist plus pinned baseline values). */
+  env: Record<string, string>;
+  /** Roots, mounted at their own path (rw or ro). */
+  roots: readonly ResolvedRoot[];
+  /** Extra read-only host paths the server needs: its runtime (binary, shared libraries) and its package. */
+  readOnlyPaths: string[];
+  /** Working directory inside the sandbox (first root, else /tmp). */
+  cwd: string;
+  limits: Limits;
+  /** false (the default everywhere): no network at all. */
+  network: boolean;
+}
+
+/** A pure description of the sandbox a backend would start; `explain` prints it. */
+export interface SandboxPlan {
+  backend: BackendName;
+  /** The exact argv spawned on the host (argv[0] is the program). */
+  argv: string[];
+  /** The environment of the spawned host process (for bwrap: empty, it uses --setenv). */
+  env: Record<string, string>;
+  cwd: string;
+  /** Human-readable facts about the isolation, e.g. "network: none (new net namespace)". */
+  notes: string[];
+  /** Limits the backend cannot enforce, stated so the user is never misled. */
+  unenforced: string[];
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running sandbox. stdin/stdout carry the server's JSON-RPC; stderr is the server's log. */
+export interface Sandbox {
+  readonly pid: number;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves once the sandbox process has exited (never rejects). */
+  readonly exited: Promise<ExitInfo>;
+  /**
+   * Stop the sandbox and everything it started, using the lifecycle ladder: close stdin → SIGTERM →
+   * SIGKILL on unref'd timers. `graceful: false` skips straight to SIGKILL. Resolves when all are gone.
+   */
+  stop(options?: { graceful?: boolean }): Promise<ExitInfo>;
+}
+
+export type Availability = { available: true; version?: string } | { available: false; reason: string; fix: string };
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Can this backend run here? Actually tries (e.g. a trivial bwrap run), cached per process. */
+  probe(): Promise<Availability>;
+  /** Pure: the exact sandbox this backend would launch for `spec`. */
+  plan(spec: LaunchSpec): SandboxPlan;
+  /** Spawn the plan. Rejects with WardenError('launch-failed') if the process cannot start. */
+  launch(plan: SandboxPlan): Promise<Sandbox>;
+}

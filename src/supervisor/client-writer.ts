@@ -1,0 +1,50 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * Writes whole lines to a stream with back-pressure: when the destination is full, the `source` that
+ * feeds it is paused until 'drain', so a slow reader slows the producer instead of growing a buffer.
+ */
+export class LineWriter {
+  readonly #out: Writable;
+  #source: Readable | undefined;
+  #closed = false;
+
+  constructor(out: Writable) {
+    this.#out = out;
+    out.on('error', () => {
+      // The reader went away (EPIPE). Nothing more can be delivered; the session notices via its own EOF.
+      this.#closed = true;
+    });
+  }
+
+  /** The stream to pause when this writer's destination is full (may change on sandbox restart). */
+  setSource(source: Readable | undefined): void {
+    this.#source = source;
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#out.destroyed || this.#out.writableEnded;
+  }
+
+  write(line: Buffer): void {
+    if (this.closed) return;
+    if (!this.#out.write(line)) {
+      const source = this.#source;
+      if (source && !source.isPaused()) {
+        source.pause();
+        this.#out.once('drain', () => source.resume());
+      }
+    }
+  }
+
+  /** Resolves when everything written so far has been handed to the OS. */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.#out.write('', () => resolve()));
+  }
+
+  /** End the stream (the sandbox's stdin): tells a well-behaved server to exit. */
+  end(): void {
+    if (!this.closed) this.#out.end();
+  }
+}

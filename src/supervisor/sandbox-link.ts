@@ -1,0 +1,74 @@
+import type { Readable, Writable } from 'node:stream';
+import { LineFramer } from '../protocol/line-framer.ts';
+import type { Backend, ExitInfo, Sandbox, SandboxPlan } from '../sandboxes/types.ts';
+import { LineWriter } from './client-writer.ts';
+
+export interface SandboxLinkOptions {
+  backend: Backend;
+  plan: SandboxPlan;
+  maxServerBytes: number;
+  serverLog: Writable;
+  onLine: (line: Buffer) => void;
+  /** The server crossed the message cap; called once, as soon as the cap is crossed. */
+  onOversize: (maxBytes: number) => void;
+  onExit: (info: ExitInfo) => void;
+}
+
+/** One running sandbox (one generation) wired to framing: its stdout in lines, its stdin as a LineWriter. */
+export class SandboxLink {
+  readonly #sandbox: Sandbox;
+  readonly #stdin: LineWriter;
+
+  private constructor(sandbox: Sandbox, options: SandboxLinkOptions) {
+    this.#sandbox = sandbox;
+    this.#stdin = new LineWriter(sandbox.stdin);
+    const framer = new LineFramer(options.maxServerBytes, {
+      onLine: options.onLine,
+      onOversizeStart: () => options.onOversize(options.maxServerBytes),
+      onOversizeEnd: () => undefined,
+    });
+    sandbox.stdout.on('data', (chunk: Buffer) => framer.push(chunk));
+    sandbox.stdout.on('error', () => undefined);
+    sandbox.stderr.on('error', () => undefined);
+    sandbox.stderr.pipe(options.serverLog, { end: false });
+    void sandbox.exited.then((info) => {
+      // Deliver every line the server wrote before it died, then report the exit. A leftover child
+      // holding the pipe open must not delay the report forever, hence the short unref'd fallback.
+      if (sandbox.stdout.readableEnded || sandbox.stdout.destroyed) return options.onExit(info);
+      let reported = false;
+      const report = (): void => {
+        if (!reported) options.onExit(info);
+        reported = true;
+      };
+      sandbox.stdout.once('close', report);
+      setTimeout(report, 250).unref();
+    });
+  }
+
+  static async start(options: SandboxLinkOptions): Promise<SandboxLink> {
+    const sandbox = await options.backend.launch(options.plan);
+    return new SandboxLink(sandbox, options);
+  }
+
+  get pid(): number {
+    return this.#sandbox.pid;
+  }
+
+  get stdout(): Readable {
+    return this.#sandbox.stdout;
+  }
+
+  /** The client stream to pause while the sandbox's stdin is full. */
+  setSource(source: Readable): void {
+    this.#stdin.setSource(source);
+  }
+
+  write(line: Buffer): void {
+    this.#stdin.write(line);
+  }
+
+  /** Lifecycle ladder (graceful) or immediate SIGKILL; resolves when the sandbox and its children are gone. */
+  stop(graceful: boolean): Promise<ExitInfo> {
+    return this.#sandbox.stop({ graceful });
+  }
+}

@@ -1,0 +1,64 @@
+import type { JsonRpcId } from '../protocol/json-rpc.ts';
+import { idKey } from '../protocol/json-rpc.ts';
+import type { SessionView, ToolInfo } from '../policy/types.ts';
+
+/** Abandoned ids are remembered so a late answer is dropped quietly; bounded so a flood cannot grow it. */
+const MAX_ABANDONED = 4096;
+
+interface ClientRequest {
+  id: JsonRpcId;
+  method: string;
+  tool?: string;
+  timer?: NodeJS.Timeout;
+  /** Sent by the warden itself (initialize replay after a restart): its answer is not forwarded. */
+  internal?: boolean;
+}
+
+/**
+ * The mutable session facts the supervisor keeps and the policy reads (through SessionView).
+ * Only the supervisor mutates it, and only after a verdict, so decide() stays pure.
+ */
+export class SessionState implements SessionView {
+  readonly clientInFlight = new Map<string, ClientRequest>();
+  readonly serverInFlight = new Map<string, { id: JsonRpcId; method: string }>();
+  readonly abandoned = new Set<string>();
+  readonly tools = new Map<string, ToolInfo>();
+
+  trackClientRequest(request: ClientRequest): void {
+    this.clientInFlight.set(idKey(request.id), request);
+  }
+
+  /** Remove and return the client request a server response answers (undefined if none). */
+  settleClientRequest(id: JsonRpcId): ClientRequest | undefined {
+    const key = idKey(id);
+    const request = this.clientInFlight.get(key);
+    if (request) {
+      clearTimeout(request.timer);
+      this.clientInFlight.delete(key);
+    }
+    return request;
+  }
+
+  /** The warden answered this request itself; a late server answer must be dropped. */
+  abandon(id: JsonRpcId): void {
+    this.settleClientRequest(id);
+    if (this.abandoned.size >= MAX_ABANDONED) {
+      const oldest = this.abandoned.values().next().value;
+      if (oldest !== undefined) this.abandoned.delete(oldest);
+    }
+    this.abandoned.add(idKey(id));
+  }
+
+  /** Take every in-flight client request (a breach answers them all) and forget server requests. */
+  drainInFlight(): ClientRequest[] {
+    const all = [...this.clientInFlight.values()];
+    for (const request of all) clearTimeout(request.timer);
+    this.clientInFlight.clear();
+    this.serverInFlight.clear();
+    return all;
+  }
+
+  learnTools(tools: ReadonlyMap<string, ToolInfo>): void {
+    for (const [name, info] of tools) this.tools.set(name, info);
+  }
+}

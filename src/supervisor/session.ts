@@ -1,0 +1,351 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Profile } from '../config/profile-schema.ts';
+import { decide } from '../policy/decide.ts';
+import { learnTools } from '../policy/tool-info.ts';
+import type { Direction, PolicyContext, RuleId, Verdict } from '../policy/types.ts';
+import type { JsonRpcId, JsonRpcMessage } from '../protocol/json-rpc.ts';
+import { LineFramer } from '../protocol/line-framer.ts';
+import { parseLine } from '../protocol/parse-line.ts';
+import { encodeLine, policyError, terminatedError } from '../protocol/wire-errors.ts';
+import type { Backend, SandboxPlan } from '../sandboxes/types.ts';
+import { LineWriter } from './client-writer.ts';
+import { SandboxLink } from './sandbox-link.ts';
+import { SessionState } from './session-state.ts';
+
+/** Exit statuses of a session (DESIGN.md). */
+export const EXIT_OK = 0;
+export const EXIT_BREACH = 70;
+
+export interface SessionOptions {
+  sessionId: string;
+  profile: Profile;
+  backend: Backend;
+  plan: SandboxPlan;
+  policy: PolicyContext;
+  audit: AuditLog;
+  logger: Logger;
+  clientIn: Readable;
+  clientOut: Writable;
+  /** Where the server's stderr goes (the warden's stderr). */
+  serverLog: Writable;
+  /** The user's server command as given (for the audit log). */
+  command: string[];
+}
+
+type Phase = 'running' | 'down' | 'ending' | 'ended';
+
+/**
+ * One mediated session: client ⇄ framing ⇄ policy ⇄ sandbox. Owns the sandbox's whole lifecycle.
+ * Client breaches are answered with -32001 and never forwarded; server breaches kill the sandbox,
+ * answer in-flight requests with -32002, then end the session (exit 70) or restart on demand.
+ */
+export class Session {
+  readonly #o: SessionOptions;
+  readonly #state = new SessionState();
+  readonly #toClient: LineWriter;
+  #link: SandboxLink | undefined;
+  #generation = 0;
+  #phase: Phase = 'running';
+  /** The client's initialize request as forwarded, replayed to a restarted sandbox. */
+  #initialize: { id: JsonRpcId; raw: Buffer } | undefined;
+  #sawInitialized = false;
+  /** Client lines waiting for a restarted sandbox to finish its replayed handshake. */
+  #queue: Buffer[] = [];
+  #replaying = false;
+  #resolveDone!: (code: number) => void;
+  readonly #done = new Promise<number>((resolve) => (this.#resolveDone = resolve));
+
+  constructor(options: SessionOptions) {
+    this.#o = options;
+    this.#toClient = new LineWriter(options.clientOut);
+  }
+
+  /** Start the sandbox and pump both directions. Resolves with the process exit status. */
+  async run(): Promise<number> {
+    const { profile, plan, backend } = this.#o;
+    this.#o.audit.write({
+      event: 'session.start',
+      profile: profile.name,
+      backend: backend.name,
+      roots: this.#o.policy.roots.map((r) => `${r.path}${r.readOnly ? ':ro' : ''}`),
+      command: this.#o.command,
+    });
+    await this.#startSandbox();
+    const framer = new LineFramer(this.#o.profile.policy.limits.clientMessageBytes, {
+      onLine: (line) => this.#onClientLine(line),
+      onOversizeStart: () => undefined,
+      onOversizeEnd: ({ bytes, id }) =>
+        this.#clientViolation(id, 'size.message', `message of ${bytes} bytes exceeds the client limit`),
+    });
+    this.#o.clientIn.on('data', (chunk: Buffer) => framer.push(chunk));
+    this.#o.clientIn.on('end', () => {
+      framer.end();
+      void this.end('client closed its input', EXIT_OK);
+    });
+    this.#o.clientIn.on('error', () => void this.end('client input failed', EXIT_OK));
+    return this.#done;
+  }
+
+  /** End the session: stop the sandbox with the lifecycle ladder, flush, and resolve run(). Idempotent. */
+  async end(reason: string, exitCode: number, graceful = true): Promise<void> {
+    if (this.#phase === 'ending' || this.#phase === 'ended') {
+      if (!graceful) await this.#link?.stop(false);
+      return;
+    }
+    this.#phase = 'ending';
+    this.#o.clientIn.pause();
+    await this.#link?.stop(graceful);
+    this.#answerInFlight('sandbox.exited', `session ended: ${reason}`);
+    await this.#toClient.flush();
+    this.#o.audit.write({ event: 'session.end', reason, exitCode });
+    this.#phase = 'ended';
+    this.#resolveDone(exitCode);
+  }
+
+  async #startSandbox(): Promise<void> {
+    this.#generation++;
+    const generation = this.#generation;
+    const link = await SandboxLink.start({
+      backend: this.#o.backend,
+      plan: this.#o.plan,
+      maxServerBytes: this.#o.profile.policy.limits.serverMessageBytes,
+      serverLog: this.#o.serverLog,
+      onLine: (line) => this.#onServerLine(line),
+      onOversize: (bytes) => this.#serverBreach('size.message', `server message exceeds ${bytes} bytes`),
+      onExit: (info) => {
+        if (this.#link !== link || this.#phase !== 'running') return;
+        const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
+        this.#serverBreach('sandbox.exited', `server exited with ${how}`);
+      },
+    });
+    this.#link = link;
+    this.#toClient.setSource(link.stdout);
+    this.#o.audit.write({ event: 'sandbox.start', backend: this.#o.backend.name, pid: link.pid, generation });
+    link.setSource(this.#o.clientIn);
+  }
+
+  // ---- client → server -------------------------------------------------------------------------
+
+  #onClientLine(line: Buffer): void {
+    if (this.#phase === 'ending' || this.#phase === 'ended') return;
+    const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
+    if (!parsed.ok) {
+      if (parsed.empty) return;
+      this.#clientViolation(parsed.id, parsed.rule, parsed.reason);
+      return;
+    }
+    const verdict = decide({ direction: 'client', message: parsed.message, bytes: line.length }, this.#state, this.#o.policy);
+    if (verdict.action !== 'allow') {
+      this.#clientVerdict(parsed.message, verdict);
+      return;
+    }
+    const out = verdict.rewrite ? encodeLine(verdict.rewrite) : withNewline(line);
+    const { kind, message } = parsed.message;
+    if (kind === 'request') {
+      this.#trackClientRequest(message.id, message.method, toolName(message.params));
+      if (message.method === 'initialize') this.#initialize = { id: message.id, raw: out };
+    } else if (kind === 'notification') {
+      if (message.method === 'notifications/initialized') this.#sawInitialized = true;
+    } else {
+      this.#state.serverInFlight.delete(idKeyOf(message.id));
+    }
+    this.#toServer(out);
+  }
+
+  #trackClientRequest(id: JsonRpcId, method: string, tool: string | undefined, internal = false): void {
+    const timeoutMs = this.#o.profile.policy.limits.requestTimeoutMs;
+    const timer = setTimeout(() => this.#onRequestTimeout(id, method, tool, timeoutMs), timeoutMs);
+    timer.unref();
+    this.#state.trackClientRequest({ id, method, tool, timer, internal });
+  }
+
+  #onRequestTimeout(id: JsonRpcId, method: string, tool: string | undefined, timeoutMs: number): void {
+    const reason = `no answer from the server within ${timeoutMs} ms`;
+    this.#audit('client', { action: 'deny', rule: 'request.timeout', reason }, method, tool);
+    this.#state.abandon(id);
+    this.#toClient.write(encodeLine(policyError(id, 'request.timeout', reason)));
+    this.#toServer(
+      encodeLine({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }),
+    );
+  }
+
+  /** Forward to the sandbox; while it restarts, queue. */
+  #toServer(line: Buffer): void {
+    if (this.#phase === 'down') {
+      this.#queue.push(line);
+      void this.#restart();
+      return;
+    }
+    if (this.#replaying) {
+      this.#queue.push(line);
+      return;
+    }
+    this.#link?.write(line);
+  }
+
+  #clientViolation(id: JsonRpcId | undefined, rule: RuleId, reason: string): void {
+    this.#audit('client', { action: 'deny', rule, reason });
+    this.#toClient.write(encodeLine(policyError(id ?? null, rule, reason)));
+    if (this.#o.profile.onClientBreach === 'kill') this.#breach(rule, reason);
+  }
+
+  #clientVerdict(message: JsonRpcMessage, verdict: Exclude<Verdict, { action: 'allow' }>): void {
+    const method = 'method' in message.message ? message.message.method : undefined;
+    const tool = message.kind === 'request' ? toolName(message.message.params) : undefined;
+    this.#audit('client', verdict, method, tool);
+    if (message.kind === 'request') {
+      this.#toClient.write(encodeLine(policyError(message.message.id, verdict.rule, verdict.reason)));
+    }
+    if (verdict.action === 'kill' || this.#o.profile.onClientBreach === 'kill') {
+      this.#breach(verdict.rule, verdict.reason);
+    }
+  }
+
+  // ---- server → client -------------------------------------------------------------------------
+
+  #onServerLine(line: Buffer): void {
+    // While ending gracefully the server may still answer what is in flight: keep mediating.
+    if (this.#phase === 'ended' || this.#phase === 'down') return;
+    const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
+    if (!parsed.ok) {
+      if (parsed.empty) return;
+      this.#serverBreach(parsed.rule, `server sent an invalid message: ${parsed.reason}`);
+      return;
+    }
+    const verdict = decide({ direction: 'server', message: parsed.message, bytes: line.length }, this.#state, this.#o.policy);
+    const { kind, message } = parsed.message;
+    if (verdict.action === 'kill') {
+      this.#serverBreach(verdict.rule, verdict.reason, verdict.detail, 'method' in message ? message.method : undefined);
+      return;
+    }
+    if (verdict.action === 'deny') {
+      // A late answer to a request the warden already answered (timeout): drop it.
+      this.#audit('server', verdict);
+      if (kind === 'result' || kind === 'error') this.#state.abandoned.delete(idKeyOf(message.id ?? ''));
+      return;
+    }
+    if (kind === 'result' || kind === 'error') {
+      const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
+      if (request?.method === 'tools/list' && kind === 'result') this.#state.learnTools(learnTools(message.result));
+      if (request?.internal) {
+        this.#finishReplay();
+        return;
+      }
+    } else if (kind === 'request') {
+      this.#state.serverInFlight.set(idKeyOf(message.id), { id: message.id, method: message.method });
+    }
+    this.#toClient.write(verdict.rewrite ? encodeLine(verdict.rewrite) : withNewline(line));
+  }
+
+  #serverBreach(rule: RuleId, reason: string, detail?: string, method?: string): void {
+    if (this.#phase !== 'running') return;
+    this.#audit('server', { action: 'kill', rule, reason, detail }, method);
+    this.#breach(rule, reason);
+  }
+
+  /** Kill the sandbox at once, answer everything in flight, then exit 70 or wait to restart. */
+  #breach(rule: RuleId, reason: string): void {
+    if (this.#phase !== 'running') return;
+    this.#o.logger.warn({ rule, reason }, 'breach: killing the sandbox');
+    const link = this.#link;
+    this.#answerInFlight(rule, reason);
+    if (this.#o.profile.onServerBreach === 'restart') {
+      this.#phase = 'down';
+      this.#link = undefined;
+      void link?.stop(false);
+      return;
+    }
+    void this.end(`breach: ${rule}`, EXIT_BREACH, false);
+  }
+
+  #answerInFlight(rule: RuleId, reason: string): void {
+    for (const request of this.#state.drainInFlight()) {
+      if (!request.internal) this.#toClient.write(encodeLine(terminatedError(request.id, rule, reason)));
+    }
+  }
+
+  // ---- restart ---------------------------------------------------------------------------------
+
+  async #restart(): Promise<void> {
+    if (this.#phase !== 'down') return;
+    this.#phase = 'running';
+    this.#o.logger.info('restarting the sandbox');
+    try {
+      await this.#startSandbox();
+    } catch (error) {
+      this.#o.logger.error({ err: error }, 'sandbox restart failed');
+      this.#phase = 'down';
+      const queued = this.#queue;
+      this.#queue = [];
+      for (const line of queued) this.#answerQueued(line, 'sandbox restart failed');
+      return;
+    }
+    if (!this.#initialize) {
+      this.#flushQueue();
+      return;
+    }
+    // Replay the handshake under an id the client never used; its answer is swallowed.
+    this.#replaying = true;
+    const replayId = `mcp-warden-replay-${this.#generation}`;
+    const request = JSON.parse(this.#initialize.raw.toString('utf8')) as Record<string, unknown>;
+    this.#trackClientRequest(replayId, 'initialize', undefined, true);
+    this.#link?.write(encodeLine({ ...request, id: replayId }));
+  }
+
+  #finishReplay(): void {
+    this.#replaying = false;
+    if (this.#sawInitialized) this.#link?.write(encodeLine({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    this.#flushQueue();
+  }
+
+  #flushQueue(): void {
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const line of queued) this.#link?.write(line);
+  }
+
+  #answerQueued(line: Buffer, reason: string): void {
+    const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
+    if (parsed.ok && parsed.message.kind === 'request') {
+      this.#state.settleClientRequest(parsed.message.message.id);
+      this.#toClient.write(encodeLine(terminatedError(parsed.message.message.id, 'sandbox.exited', reason)));
+    }
+  }
+
+  // ---- audit -----------------------------------------------------------------------------------
+
+  #audit(
+    direction: Direction,
+    verdict: { action: 'deny' | 'kill'; rule: RuleId; reason: string; detail?: string },
+    method?: string,
+    tool?: string,
+  ): void {
+    this.#o.audit.write({
+      event: 'verdict',
+      direction,
+      action: verdict.action,
+      rule: verdict.rule,
+      reason: verdict.reason,
+      ...(method === undefined ? {} : { method }),
+      ...(tool === undefined ? {} : { tool }),
+      ...(verdict.detail === undefined ? {} : { detail: verdict.detail }),
+    });
+  }
+}
+
+function withNewline(line: Buffer): Buffer {
+  return Buffer.concat([line, NEWLINE]);
+}
+const NEWLINE = Buffer.from('\n');
+
+function toolName(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+  const name = (params as { name?: unknown }).name;
+  return typeof name === 'string' ? name.slice(0, 128) : undefined;
+}
+
+function idKeyOf(id: JsonRpcId): string {
+  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
+}
