@@ -7,7 +7,10 @@ import { z } from 'zod';
 export const MAX_ID_STRING_LENGTH = 256;
 
 export const JsonRpcIdSchema = z
-  .union([z.string().max(MAX_ID_STRING_LENGTH), z.number().int().refine(Number.isSafeInteger, 'unsafe integer')])
+  .union([
+    z.string().max(MAX_ID_STRING_LENGTH),
+    z.number().int().refine(Number.isSafeInteger, 'unsafe integer'),
+  ])
   .describe('Request id: a string of at most 256 characters or a safe integer');
 export type JsonRpcId = z.infer<typeof JsonRpcIdSchema>;
 
@@ -87,7 +90,10 @@ export function classifyMessage(value: Record<string, unknown>): ClassifyResult 
     if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
     return { ok: true, value: { kind: 'error', message: parsed.data } };
   }
-  return { ok: false, reason: 'not a JSON-RPC request, notification or response (no method, result or error)' };
+  return {
+    ok: false,
+    reason: 'not a JSON-RPC request, notification or response (no method, result or error)',
+  };
 }
 
 function describeIssue(error: z.ZodError): string {
