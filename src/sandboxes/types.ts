@@ -68,7 +68,8 @@ export interface Sandbox {
   stop(options?: { graceful?: boolean }): Promise<ExitInfo>;
 }
 
-export type Availability = { available: true; version?: string } | { available: false; reason: string; fix: string };
+export type Availability =
+  { available: true; version?: string } | { available: false; reason: string; fix: string };
 
 export interface Backend {
   readonly name: BackendName;

@@ -1,0 +1,82 @@
+import { execa } from 'execa';
+import { findOnPath } from '../process/find-on-path.ts';
+import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
+import type { Availability, Backend } from '../types.ts';
+import { planBwrap } from './bwrap-plan.ts';
+
+const PROBE_TIMEOUT_MS = 5000;
+const INSTALL_FIX = 'apt-get install -y bubblewrap (or your distribution’s bubblewrap package)';
+
+let probed: Promise<Availability> | undefined;
+
+/** bwrap from the warden's PATH; undefined when missing. */
+function findBwrap(): string | undefined {
+  return findOnPath('bwrap', process.env.PATH);
+}
+
+/**
+ * Linux namespaces via bubblewrap: only the roots and the runtime are mounted; no network.
+ * Known limit (bwrap 0.8): --die-with-parent is armed in bwrap's pid-namespace init only after it is
+ * cloned, so a warden SIGKILLed in the first milliseconds of a launch can leak that init and the server.
+ * Once the server runs, killing the warden kills the sandbox (tested).
+ */
+export const bwrapBackend: Backend = {
+  name: 'bwrap',
+  probe() {
+    probed ??= probeBwrap();
+    return probed;
+  },
+  plan(spec) {
+    // Resolved on every plan (cheap) so `explain` shows the real path; "bwrap" if it is missing,
+    // in which case launch fails with launch-failed naming it.
+    return planBwrap(spec, findBwrap() ?? 'bwrap');
+  },
+  launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd),
+};
+
+async function probeBwrap(): Promise<Availability> {
+  if (process.platform !== 'linux') {
+    return {
+      available: false,
+      reason: `bubblewrap needs Linux (this is ${process.platform})`,
+      fix: 'use --profile none',
+    };
+  }
+  const bwrap = findBwrap();
+  if (bwrap === undefined) return { available: false, reason: 'bwrap is not on PATH', fix: INSTALL_FIX };
+  // A real (if trivial) sandbox: user namespaces can be disabled by sysctl, AppArmor or seccomp even
+  // when the binary is present.
+  const result = await execa(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 'true'], {
+    timeout: PROBE_TIMEOUT_MS,
+    reject: false,
+    env: {},
+    extendEnv: false,
+    stdin: 'ignore',
+  });
+  if (result.timedOut) {
+    return {
+      available: false,
+      reason: `bwrap probe timed out after ${PROBE_TIMEOUT_MS} ms`,
+      fix: INSTALL_FIX,
+    };
+  }
+  if (result.exitCode !== 0) {
+    const message = result.stderr.trim() || `exit status ${result.exitCode ?? result.signal}`;
+    return { available: false, reason: `bwrap cannot create a sandbox: ${message}`, fix: kernelFix(message) };
+  }
+  const version = await execa(bwrap, ['--version'], { reject: false, timeout: PROBE_TIMEOUT_MS });
+  const match = /(\d+\.\d+(?:\.\d+)?)/.exec(version.stdout);
+  return match?.[1] === undefined ? { available: true } : { available: true, version: match[1] };
+}
+
+/** The usual causes of "bwrap is installed but cannot sandbox", from its error message. */
+function kernelFix(message: string): string {
+  if (/setting up uid map|Permission denied|Operation not permitted|No permissions/i.test(message)) {
+    return (
+      'allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 ' +
+      '(Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+), or run in a container ' +
+      'started with --security-opt seccomp=unconfined; or use --profile none to run without isolation'
+    );
+  }
+  return `bwrap said: ${message}; or use --profile none to run without isolation`;
+}

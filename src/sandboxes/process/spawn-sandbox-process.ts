@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { WardenError, errorMessage } from '../../errors.ts';
+import type { ExitInfo, Sandbox } from '../types.ts';
+import { collectDescendants, readProcSnapshot } from './proc-snapshot.ts';
+import type { ProcEntry } from './proc-snapshot.ts';
+
+/** Delay between the ladder's steps: close stdin → SIGTERM the group → SIGKILL the group. */
+export const LADDER_STEP_MS = 250;
+// Pause between sweep rounds while killed descendants are still dying.
+const SWEEP_SETTLE_MS = 10;
+const SWEEP_ROUNDS = 20;
+
+/** A sandbox backed by a host child process; `killAllNow` is the synchronous last resort. */
+export interface SandboxProcess extends Sandbox {
+  /** SIGKILL the process group and every known descendant, synchronously, best effort. Never throws. */
+  killAllNow(): void;
+}
+
+// Every sandbox that may still have processes on the host, for killAllNow() from 'exit' handlers.
+const live = new Set<SandboxProcess>();
+
+/**
+ * SIGKILL every live sandbox's process group and known descendants, synchronously. For
+ * `process.on('exit')` and second-Ctrl-C handlers, where nothing asynchronous runs any more.
+ */
+export function killAllNow(): void {
+  for (const sandbox of [...live]) sandbox.killAllNow();
+}
+
+/**
+ * Spawn `argv` (argv[0] is the program; no shell) with exactly `env` in `cwd`, as the leader of a new
+ * process group and session, with stdin/stdout/stderr piped. Resolves once the process is running;
+ * rejects with WardenError('launch-failed') naming the program if it cannot be started (ENOENT,
+ * EACCES, missing cwd...). The child stays referenced while it runs so the warden cannot exit under it.
+ */
+export function spawnSandboxProcess(
+  argv: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<SandboxProcess> {
+  const [program, ...args] = argv;
+  if (program === undefined) {
+    return Promise.reject(new WardenError('launch-failed', 'cannot launch an empty command'));
+  }
+  // node:child_process rather than execa: this child is long-lived and driven by hand (group
+  // signals, the ladder), so execa's promise/result layer would only be in the way.
+  const child = spawn(program, args, { env, cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined) return; // Later errors (e.g. kill failures) are not launch failures.
+      reject(
+        new WardenError(
+          'launch-failed',
+          `cannot start ${program} (cwd ${cwd}): ${error.code ?? errorMessage(error)}`,
+          {
+            cause: error,
+            hint: error.code === 'ENOENT' ? `check that ${program} and ${cwd} exist` : undefined,
+          },
+        ),
+      );
+    });
+    child.once('spawn', () => resolve(wrap(child, program)));
+  });
+}
+
+function wrap(child: ChildProcess, program: string): SandboxProcess {
+  const pid = child.pid as number;
+  const { stdin, stdout, stderr } = child;
+  if (!stdin || !stdout || !stderr) throw new WardenError('internal', `no stdio pipes for ${program}`);
+  // EPIPE on a dead server must not crash the warden; the exit is reported through `exited`.
+  stdin.on('error', () => undefined);
+
+  // Descendants seen so far, keyed by pid with their start time, so that a process which outlives the
+  // leader (and is re-parented) is still known, and a recycled pid is never signalled.
+  const known = new Map<number, ProcEntry>();
+  const remember = (): void => {
+    for (const entry of collectDescendants(readProcSnapshot(), pid)) known.set(entry.pid, entry);
+  };
+  let hasExited = false;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      hasExited = true;
+      resolve({ code, signal });
+    });
+  });
+
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the group is already empty.
+    }
+  };
+  /** SIGKILL every known descendant still running; returns how many were signalled. */
+  const killKnown = (): number => {
+    let signalled = 0;
+    for (const entry of readProcSnapshot().values()) {
+      const seen = known.get(entry.pid);
+      if (seen && seen.startTime === entry.startTime && entry.state !== 'Z') {
+        safeKill(entry.pid);
+        signalled += 1;
+      }
+    }
+    return signalled;
+  };
+
+  let stopping: Promise<ExitInfo> | undefined;
+  const sandbox: SandboxProcess = {
+    pid,
+    stdin,
+    stdout,
+    stderr,
+    exited,
+    stop(options = {}) {
+      stopping ??= runLadder(options.graceful ?? true);
+      return stopping;
+    },
+    killAllNow() {
+      try {
+        if (!hasExited) remember();
+        signalGroup('SIGKILL');
+        killKnown();
+      } catch {
+        // Best effort by contract.
+      }
+    },
+  };
+
+  const runLadder = async (graceful: boolean): Promise<ExitInfo> => {
+    const timers: NodeJS.Timeout[] = [];
+    if (!hasExited) {
+      remember();
+      if (graceful) {
+        stdin.end();
+        const step = (delay: number, signal: NodeJS.Signals): void => {
+          const timer = setTimeout(() => {
+            if (hasExited) return;
+            remember();
+            signalGroup(signal);
+          }, delay);
+          timer.unref();
+          timers.push(timer);
+        };
+        step(LADDER_STEP_MS, 'SIGTERM');
+        step(2 * LADDER_STEP_MS, 'SIGKILL');
+      } else {
+        signalGroup('SIGKILL');
+      }
+    }
+    const info = await exited;
+    for (const timer of timers) clearTimeout(timer);
+    // The leader is gone; whatever it left behind (in its group, or setsid'd away but still known
+    // through ppid links) gets no grace period. Repeat while the sweep keeps finding new processes.
+    for (let round = 0; round < SWEEP_ROUNDS; round += 1) {
+      signalGroup('SIGKILL');
+      const before = known.size;
+      const snapshot = readProcSnapshot();
+      for (const entry of known.values()) {
+        for (const descendant of collectDescendants(snapshot, entry.pid))
+          known.set(descendant.pid, descendant);
+      }
+      for (const entry of collectDescendants(snapshot, pid)) known.set(entry.pid, entry);
+      const signalled = killKnown();
+      if (known.size === before && signalled === 0) break;
+      // SIGKILL is delivered asynchronously: give the victims a moment, so that "resolved" means gone.
+      await new Promise((resolve) => setTimeout(resolve, SWEEP_SETTLE_MS).unref());
+    }
+    live.delete(sandbox);
+    return info;
+  };
+
+  live.add(sandbox);
+  void exited.then(() => {
+    // Keep the entry while the group still has members, so killAllNow() can reach them.
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      if (!stopping) live.delete(sandbox);
+    }
+  });
+  return sandbox;
+}
+
+function safeKill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}

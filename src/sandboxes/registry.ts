@@ -1,0 +1,61 @@
+import { WardenError } from '../errors.ts';
+import { bwrapBackend } from './bwrap/bwrap-backend.ts';
+import { noneBackend } from './none/none-backend.ts';
+import { killAllNow } from './process/spawn-sandbox-process.ts';
+import type { Backend, BackendName } from './types.ts';
+
+/** Every backend name in the design, strongest first (the order `auto` prefers). */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'gvisor',
+  'docker',
+  'seatbelt',
+  'bwrap',
+  'isolate',
+  'none',
+];
+
+const implemented: Partial<Record<BackendName, Backend>> = { bwrap: bwrapBackend, none: noneBackend };
+
+/**
+ * The backend called `name`. Throws WardenError('backend-unavailable') for a backend of the design
+ * that this build does not implement yet. Does not probe: call `probe()` to know whether it runs here.
+ */
+export function getBackend(name: BackendName): Backend {
+  const backend = implemented[name];
+  if (backend === undefined) {
+    throw new WardenError('backend-unavailable', `the ${name} backend is not implemented in this build`, {
+      hint: `${name} arrives in a later release; use --profile bwrap (Linux) or --profile none (no isolation)`,
+    });
+  }
+  return backend;
+}
+
+/**
+ * The strongest implemented backend that works here (today: bwrap on Linux). Never falls back to
+ * `none`: without a working sandbox it throws WardenError('backend-unavailable') saying how to get one.
+ */
+export async function pickAuto(): Promise<Backend> {
+  const reasons: string[] = [];
+  const fixes: string[] = [];
+  for (const name of BACKEND_NAMES) {
+    const backend = implemented[name];
+    if (backend === undefined || name === 'none') continue;
+    const availability = await backend.probe();
+    if (availability.available) return backend;
+    reasons.push(`${name}: ${availability.reason}`);
+    fixes.push(availability.fix);
+  }
+  throw new WardenError(
+    'backend-unavailable',
+    `no sandbox backend works here${reasons.length > 0 ? ` (${reasons.join('; ')})` : ` on ${process.platform}`}`,
+    {
+      hint: [
+        ...(fixes.length > 0 ? fixes : process.platform === 'linux' ? ['apt-get install bubblewrap'] : []),
+        'or use --profile none to run without isolation',
+      ].join('; '),
+    },
+  );
+}
+
+/** SIGKILL every running sandbox synchronously, best effort: for process 'exit' and second-Ctrl-C handlers. */
+export { killAllNow };

@@ -1,0 +1,163 @@
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BASELINE_ENV } from '../../../../src/sandboxes/launch-spec/baseline-env.ts';
+import { buildLaunchSpec } from '../../../../src/sandboxes/launch-spec/build-launch-spec.ts';
+import type { LaunchInput } from '../../../../src/sandboxes/launch-spec/build-launch-spec.ts';
+import { npxInstallDir } from '../../../../src/sandboxes/launch-spec/npx-install.ts';
+
+const repo = path.resolve(import.meta.dirname, '../../../..');
+const node = realpathSync(process.execPath);
+const nodeDir = path.dirname(process.execPath);
+
+function temp(): string {
+  return realpathSync(mkdtempSync(path.join(tmpdir(), 'mcp-warden-spec-')));
+}
+
+function input(command: string[], extra: Partial<LaunchInput> = {}): LaunchInput {
+  return {
+    command,
+    roots: [],
+    env: {},
+    limits: {},
+    network: false,
+    cacheDir: temp(),
+    hostPath: nodeDir,
+    ...extra,
+  };
+}
+
+function executable(file: string, text: string): string {
+  writeFileSync(file, text);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe('buildLaunchSpec', () => {
+  afterEach(() => {
+    delete process.env.MCP_WARDEN_LEAK;
+  });
+
+  it('resolves a PATH name to the real binary with its libraries (ldd of the real node)', async () => {
+    const spec = await buildLaunchSpec(input(['node', '-e', '0']));
+    expect(spec.executable).toBe(node);
+    expect(spec.args).toEqual(['-e', '0']);
+    expect(spec.readOnlyPaths).toContain(node);
+    if (process.platform === 'linux') {
+      expect(spec.readOnlyPaths.some((p) => /\/libc\.so/.test(p))).toBe(true);
+      expect(spec.readOnlyPaths.some((p) => /ld-linux/.test(p))).toBe(true);
+    }
+    expect(spec.cwd).toBe('/tmp');
+  });
+
+  it('passes exactly the given env plus the baseline; nothing from process.env', async () => {
+    process.env.MCP_WARDEN_LEAK = 'leak';
+    const spec = await buildLaunchSpec(input(['node', '-e', '0'], { env: { API: 'k' } }));
+    expect(spec.env).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin', API: 'k' });
+    expect(BASELINE_ENV).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin' });
+  });
+
+  it('uses the first root as cwd', async () => {
+    const dir = temp();
+    const spec = await buildLaunchSpec(
+      input(['node', '-e', '0'], { roots: [{ path: dir, realPath: dir, readOnly: false }] }),
+    );
+    expect(spec.cwd).toBe(dir);
+    expect(spec.roots).toEqual([{ path: dir, realPath: dir, readOnly: false }]);
+  });
+
+  it('rewrites "#!/usr/bin/env node" and "env -S node --flag" scripts; mounts the script dir', async () => {
+    const dir = temp();
+    const plain = executable(path.join(dir, 'plain'), '#!/usr/bin/env node\nconsole.log(1)\n');
+    const withFlag = executable(path.join(dir, 'flagged'), '#!/usr/bin/env -S node --no-warnings\n');
+    const a = await buildLaunchSpec(input([plain, 'x']));
+    expect([a.executable, ...a.args]).toEqual([node, plain, 'x']);
+    expect(a.readOnlyPaths).toContain(dir);
+    const b = await buildLaunchSpec(input([withFlag]));
+    expect([b.executable, ...b.args]).toEqual([node, '--no-warnings', withFlag]);
+  });
+
+  it('mounts the package root and hoisted node_modules for the real server-filesystem bin', async () => {
+    const spec = await buildLaunchSpec(
+      input(['mcp-server-filesystem', '/data'], { hostPath: `${repo}/node_modules/.bin:${nodeDir}` }),
+    );
+    const pkg = path.join(repo, 'node_modules/@modelcontextprotocol/server-filesystem');
+    expect(spec.executable).toBe(node);
+    expect(spec.args).toEqual([path.join(pkg, 'dist/index.js'), '/data']);
+    expect(spec.readOnlyPaths).toContain(pkg);
+    expect(spec.readOnlyPaths).toContain(path.join(repo, 'node_modules'));
+    expect(spec.readOnlyPaths).not.toContain(repo);
+  });
+
+  it('runs a symlinked script by its realpath', async () => {
+    const spec = await buildLaunchSpec(
+      input(['node', path.join(repo, 'node_modules/.bin/mcp-server-filesystem')], { hostPath: nodeDir }),
+    );
+    expect(spec.args[0]).toBe(
+      path.join(repo, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js'),
+    );
+  });
+
+  it('names what is missing', async () => {
+    await expect(buildLaunchSpec(input(['no-such-server-xyz']))).rejects.toMatchObject({
+      code: 'resolve-failed',
+      message: expect.stringContaining('"no-such-server-xyz" not found on PATH'),
+    });
+    await expect(buildLaunchSpec(input(['node', '/nope/server.js']))).rejects.toMatchObject({
+      code: 'resolve-failed',
+      message: 'server script not found: /nope/server.js',
+    });
+    await expect(buildLaunchSpec(input(['npx', 'some-pkg']))).rejects.toMatchObject({
+      code: 'resolve-failed',
+      message: expect.stringContaining('add -y'),
+    });
+  });
+
+  it('npx -y reuses an existing install and runs its bin with the current Node', async () => {
+    const cacheDir = temp();
+    const dir = npxInstallDir(cacheDir, '@demo/srv@1.0.0');
+    const pkg = path.join(dir, 'node_modules/@demo/srv');
+    mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+    writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: '@demo/srv', bin: { srv: 'bin/srv.js' } }),
+    );
+    writeFileSync(path.join(pkg, 'bin/srv.js'), '');
+    const progress: string[] = [];
+    const spec = await buildLaunchSpec(
+      input(['npx', '-y', '@demo/srv@1.0.0', '--root', '/x'], {
+        cacheDir,
+        onProgress: (l) => progress.push(l),
+      }),
+    );
+    expect(progress).toEqual([]);
+    expect([spec.executable, ...spec.args]).toEqual([node, path.join(pkg, 'bin/srv.js'), '--root', '/x']);
+    expect(spec.readOnlyPaths).toContain(dir);
+    expect(spec.readOnlyPaths).toContain(pkg);
+  });
+
+  it('npx -y reports a failed install with npm’s stderr (offline, registry on loopback only)', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_offline: 'true',
+      npm_config_fetch_retries: '0',
+      npm_config_cache: temp(),
+    });
+    try {
+      const progress: string[] = [];
+      await expect(
+        buildLaunchSpec(
+          input(['npx', '-y', 'mcp-warden-no-such-pkg-zz'], { onProgress: (l) => progress.push(l) }),
+        ),
+      ).rejects.toMatchObject({
+        code: 'resolve-failed',
+        message: expect.stringContaining('npm could not install'),
+      });
+      expect(progress[0]).toContain('installing mcp-warden-no-such-pkg-zz');
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    }
+  }, 60_000);
+});
