@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -21,14 +22,22 @@ export function nodeModulesChain(dir: string): string[] {
  * (hoisted dependencies live there). Each path also as its realpath. `script` must be an absolute,
  * real path to an existing file.
  */
-export function serverCodePaths(script: string): string[] {
+export function serverCodePaths(script: string, home: string = os.homedir()): string[] {
   const dir = path.dirname(script);
-  const paths = new Set<string>([findPackageRoot(dir) ?? dir]);
+  const root = findPackageRoot(dir) ?? dir;
+  // A stray package.json in $HOME (or a script lying directly in it) must not expose the whole home
+  // directory, ~/.ssh included: mount only the script itself then.
+  const paths = new Set<string>([isTooBroad(root, home) ? script : root]);
   for (const modules of nodeModulesChain(dir)) {
     if (isDirectory(modules)) paths.add(modules);
   }
   for (const found of [...paths]) paths.add(realpathSync(found));
   return [...paths];
+}
+
+/** `/`, the home directory and its ancestors are never mounted as a server's code. */
+export function isTooBroad(dir: string, home: string): boolean {
+  return dir === '/' || dir === home || home.startsWith(`${dir}/`);
 }
 
 function findPackageRoot(dir: string): string | undefined {
