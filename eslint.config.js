@@ -51,7 +51,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'fs', 'child_process', 'execa'],
+          paths: [
+            'node:fs',
+            'node:fs/promises',
+            'node:child_process',
+            'node:net',
+            'fs',
+            'child_process',
+            'execa',
+          ],
         },
       ],
     },

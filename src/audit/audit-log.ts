@@ -66,7 +66,10 @@ function lastLineHash(file: string): string {
     const lines = text.split('\n').filter((l) => l.length > 0);
     const last = lines.at(-1);
     if (last === undefined || !text.endsWith('\n')) {
-      throw new WardenError('audit', `audit log ${file} ends in a partial line; run "mcp-warden audit verify"`);
+      throw new WardenError(
+        'audit',
+        `audit log ${file} ends in a partial line; run "mcp-warden audit verify"`,
+      );
     }
     return hashLine(last);
   } finally {

@@ -18,6 +18,7 @@ export type AuditEvent =
       detail?: string;
     };
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Make a short, single-line, escape-free string safe for logs. */

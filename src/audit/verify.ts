@@ -11,7 +11,12 @@ export type VerifyResult =
 export function verifyAuditLog(text: string): VerifyResult {
   if (text.length === 0) return { ok: true, events: 0, sessions: 0 };
   if (!text.endsWith('\n')) {
-    return { ok: false, line: text.split('\n').length, problem: 'the last line is incomplete (truncated)', events: 0 };
+    return {
+      ok: false,
+      line: text.split('\n').length,
+      problem: 'the last line is incomplete (truncated)',
+      events: 0,
+    };
   }
   const lines = text.slice(0, -1).split('\n');
   let expected = GENESIS_HASH;

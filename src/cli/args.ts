@@ -97,7 +97,10 @@ function number(
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min) {
-    throw new WardenError('usage', `${flag} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}, not "${raw}"`);
+    throw new WardenError(
+      'usage',
+      `${flag} must be ${rule.integer ? 'a whole number' : 'a number'} ≥ ${rule.min}, not "${raw}"`,
+    );
   }
   return value;
 }

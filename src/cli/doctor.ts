@@ -15,9 +15,11 @@ interface BackendReport {
 
 /** `mcp-warden doctor [--json]`: which backends work here, and why not. Always exits 0 unless misused. */
 export async function doctorCommand(argv: readonly string[]): Promise<number> {
-  let json = false;
+  let json: boolean;
   try {
-    json = Boolean(parseArgs({ args: [...argv], options: { json: { type: 'boolean' } }, strict: true }).values.json);
+    json = Boolean(
+      parseArgs({ args: [...argv], options: { json: { type: 'boolean' } }, strict: true }).values.json,
+    );
   } catch (error) {
     throw new WardenError('usage', errorMessage(error), { hint: 'usage: mcp-warden doctor [--json]' });
   }
@@ -25,7 +27,13 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
   for (const name of BACKEND_NAMES) reports.push(await report(name));
   const auto = reports.find((r) => r.available && r.backend !== 'none')?.backend;
   if (json) {
-    say(JSON.stringify({ node: process.version, platform: process.platform, auto: auto ?? null, backends: reports }, null, 2));
+    say(
+      JSON.stringify(
+        { node: process.version, platform: process.platform, auto: auto ?? null, backends: reports },
+        null,
+        2,
+      ),
+    );
     return EXIT.ok;
   }
   const lines = [`mcp-warden doctor — node ${process.version} on ${process.platform}`, ''];
@@ -34,7 +42,10 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
     lines.push(`  ${r.backend.padEnd(9)} ${status}`);
     if (!r.available && r.fix) lines.push(`  ${''.padEnd(9)} fix: ${r.fix}`);
   }
-  lines.push('', auto ? `--profile auto picks: ${auto}` : '--profile auto: no isolating backend is available here');
+  lines.push(
+    '',
+    auto ? `--profile auto picks: ${auto}` : '--profile auto: no isolating backend is available here',
+  );
   say(lines.join('\n'));
   return EXIT.ok;
 }

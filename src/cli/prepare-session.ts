@@ -63,9 +63,13 @@ async function selectProfile(args: RunArgs): Promise<{ profile: Profile; backend
   const backend = getBackend(profile.backend);
   const availability = await backend.probe();
   if (!availability.available) {
-    throw new WardenError('backend-unavailable', `the ${backend.name} backend cannot run here: ${availability.reason}`, {
-      hint: availability.fix,
-    });
+    throw new WardenError(
+      'backend-unavailable',
+      `the ${backend.name} backend cannot run here: ${availability.reason}`,
+      {
+        hint: availability.fix,
+      },
+    );
   }
   return { profile, backend };
 }
@@ -99,7 +103,11 @@ export function resolveRoot(value: string): ResolvedRoot {
   return { path: normal, readOnly, realPath };
 }
 
-function buildEnv(specs: readonly string[], hostEnv: NodeJS.ProcessEnv, warnings: string[]): Record<string, string> {
+function buildEnv(
+  specs: readonly string[],
+  hostEnv: NodeJS.ProcessEnv,
+  warnings: string[],
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const spec of specs) {
     const { name, value } = parseEnvArg(spec);

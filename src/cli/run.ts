@@ -1,8 +1,9 @@
-import { randomBytes, } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import os from 'node:os';
 import { AuditLog } from '../audit/audit-log.ts';
 import { createLogger } from '../audit/logger.ts';
+import { killAllNow } from '../sandboxes/registry.ts';
 import { Session } from '../supervisor/session.ts';
 import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
@@ -55,6 +56,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     void session.end(`received ${signal}`, graceful ? EXIT.ok : EXIT.interrupted, graceful);
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
+  // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
+  process.on('exit', killAllNow);
   return session.run();
 }
 
@@ -66,8 +69,10 @@ function guardStdout(): void {
   const toStderr = (...parts: unknown[]): void => {
     process.stderr.write(`${parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')}\n`);
   };
+  /* eslint-disable no-console -- replacing console's stdout methods, not writing through them */
   console.log = toStderr;
   console.info = toStderr;
   console.debug = toStderr;
   console.dir = toStderr;
+  /* eslint-enable no-console */
 }

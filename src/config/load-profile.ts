@@ -7,7 +7,12 @@ import { PolicySchema } from './policy-schema.ts';
 import { ProfileSchema, type Profile } from './profile-schema.ts';
 
 /** profiles/ at the package root; the same relative location from src/config and dist/config. */
-export const PROFILES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
+export const PROFILES_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'profiles',
+);
 
 /** Built-in profile names available as `--profile NAME`. `auto` is resolved by the CLI, not here. */
 export const BUILTIN_PROFILES = ['none', 'bwrap'] as const;
@@ -55,7 +60,10 @@ export function loadProfile(nameOrFile: string, policyFile?: string): Profile {
     const policyRaw = readJsonFile(policyPath, 'policy');
     const checked = PolicySchema.safeParse(policyRaw);
     if (!checked.success) {
-      throw new WardenError('config', `invalid policy file ${policyPath}:\n${formatZodError(checked.error, '')}`);
+      throw new WardenError(
+        'config',
+        `invalid policy file ${policyPath}:\n${formatZodError(checked.error, '')}`,
+      );
     }
     merged = { ...raw, policy: mergeDeep(isPlainObject(raw.policy) ? raw.policy : {}, policyRaw) };
   }

@@ -64,7 +64,7 @@ export class Session {
 
   /** Start the sandbox and pump both directions. Resolves with the process exit status. */
   async run(): Promise<number> {
-    const { profile, plan, backend } = this.#o;
+    const { profile, backend } = this.#o;
     this.#o.audit.write({
       event: 'session.start',
       profile: profile.name,
@@ -136,7 +136,11 @@ export class Session {
       this.#clientViolation(parsed.id, parsed.rule, parsed.reason);
       return;
     }
-    const verdict = decide({ direction: 'client', message: parsed.message, bytes: line.length }, this.#state, this.#o.policy);
+    const verdict = decide(
+      { direction: 'client', message: parsed.message, bytes: line.length },
+      this.#state,
+      this.#o.policy,
+    );
     if (verdict.action !== 'allow') {
       this.#clientVerdict(parsed.message, verdict);
       return;
@@ -148,7 +152,7 @@ export class Session {
       if (message.method === 'initialize') this.#initialize = { id: message.id, raw: out };
     } else if (kind === 'notification') {
       if (message.method === 'notifications/initialized') this.#sawInitialized = true;
-    } else {
+    } else if (message.id !== null) {
       this.#state.serverInFlight.delete(idKeyOf(message.id));
     }
     this.#toServer(out);
@@ -214,10 +218,19 @@ export class Session {
       this.#serverBreach(parsed.rule, `server sent an invalid message: ${parsed.reason}`);
       return;
     }
-    const verdict = decide({ direction: 'server', message: parsed.message, bytes: line.length }, this.#state, this.#o.policy);
+    const verdict = decide(
+      { direction: 'server', message: parsed.message, bytes: line.length },
+      this.#state,
+      this.#o.policy,
+    );
     const { kind, message } = parsed.message;
     if (verdict.action === 'kill') {
-      this.#serverBreach(verdict.rule, verdict.reason, verdict.detail, 'method' in message ? message.method : undefined);
+      this.#serverBreach(
+        verdict.rule,
+        verdict.reason,
+        verdict.detail,
+        'method' in message ? message.method : undefined,
+      );
       return;
     }
     if (verdict.action === 'deny') {
@@ -228,7 +241,8 @@ export class Session {
     }
     if (kind === 'result' || kind === 'error') {
       const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
-      if (request?.method === 'tools/list' && kind === 'result') this.#state.learnTools(learnTools(message.result));
+      if (request?.method === 'tools/list' && kind === 'result')
+        this.#state.learnTools(learnTools(message.result));
       if (request?.internal) {
         this.#finishReplay();
         return;
@@ -296,7 +310,8 @@ export class Session {
 
   #finishReplay(): void {
     this.#replaying = false;
-    if (this.#sawInitialized) this.#link?.write(encodeLine({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    if (this.#sawInitialized)
+      this.#link?.write(encodeLine({ jsonrpc: '2.0', method: 'notifications/initialized' }));
     this.#flushQueue();
   }
 

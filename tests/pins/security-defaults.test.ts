@@ -77,7 +77,11 @@ describe('pinned security defaults', () => {
   it('built-in profiles: no network, kill on server breach, deny on client breach', () => {
     for (const name of ['bwrap', 'none']) {
       const profile = loadProfile(name);
-      expect({ network: profile.network, server: profile.onServerBreach, client: profile.onClientBreach }).toEqual({
+      expect({
+        network: profile.network,
+        server: profile.onServerBreach,
+        client: profile.onClientBreach,
+      }).toEqual({
         network: false,
         server: 'kill',
         client: 'deny',

@@ -18,7 +18,13 @@ afterEach(() => {
 
 function writeSession(file: string, session: string): void {
   const log = new AuditLog(session, file);
-  log.write({ event: 'session.start', profile: 'none', backend: 'none', roots: ['/data'], command: ['node', 's.js'] });
+  log.write({
+    event: 'session.start',
+    profile: 'none',
+    backend: 'none',
+    roots: ['/data'],
+    command: ['node', 's.js'],
+  });
   log.write({
     event: 'verdict',
     direction: 'client',
@@ -48,7 +54,12 @@ describe('AuditLog and verify', () => {
     const text = readFileSync(file, 'utf8');
     expect(verifyAuditLog(text)).toEqual({ ok: true, events: 3, sessions: 1 });
     const verdict = JSON.parse(text.split('\n')[1] ?? '') as Record<string, unknown>;
-    expect(verdict).toMatchObject({ session: 's1', event: 'verdict', rule: 'path.outside-root', action: 'deny' });
+    expect(verdict).toMatchObject({
+      session: 's1',
+      event: 'verdict',
+      rule: 'path.outside-root',
+      action: 'deny',
+    });
     expect(String(verdict.detail)).not.toContain('\u001b');
     expect(typeof verdict.time).toBe('string');
   });
@@ -73,7 +84,10 @@ describe('AuditLog and verify', () => {
     const cut = `${lines.slice(0, 4).join('\n')}\n`;
     expect(verifyAuditLog(cut)).toMatchObject({ ok: false, problem: expect.stringContaining('cut short') });
     const partial = text.slice(0, -5);
-    expect(verifyAuditLog(partial)).toMatchObject({ ok: false, problem: expect.stringContaining('incomplete') });
+    expect(verifyAuditLog(partial)).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('incomplete'),
+    });
     const headless = `${lines.slice(3).join('\n')}`;
     expect(verifyAuditLog(headless)).toMatchObject({ ok: false, line: 1 });
   });

@@ -14,12 +14,32 @@ function usage(argv: string[]): string {
 
 describe('parseRunArgs', () => {
   it('splits at -- and passes the command through untouched', () => {
-    const args = parseRunArgs(['--profile', 'bwrap', '--root', '/a', '--root', '/b:ro', '--', 'node', 's.js', '--root', 'x']);
-    expect(args).toMatchObject({ profile: 'bwrap', roots: ['/a', '/b:ro'], command: ['node', 's.js', '--root', 'x'] });
+    const args = parseRunArgs([
+      '--profile',
+      'bwrap',
+      '--root',
+      '/a',
+      '--root',
+      '/b:ro',
+      '--',
+      'node',
+      's.js',
+      '--root',
+      'x',
+    ]);
+    expect(args).toMatchObject({
+      profile: 'bwrap',
+      roots: ['/a', '/b:ro'],
+      command: ['node', 's.js', '--root', 'x'],
+    });
   });
 
   it('without --, the command starts at the first non-option word', () => {
-    expect(parseRunArgs(['--root', '/a', 'node', 's.js', '--flag'])?.command).toEqual(['node', 's.js', '--flag']);
+    expect(parseRunArgs(['--root', '/a', 'node', 's.js', '--flag'])?.command).toEqual([
+      'node',
+      's.js',
+      '--flag',
+    ]);
   });
 
   it('defaults to the auto profile', () => {

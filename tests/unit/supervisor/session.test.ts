@@ -1,0 +1,287 @@
+// The session loop in-process, against an in-memory sandbox: what is forwarded, what is answered, and
+// what ends the session. Real processes are covered by tests/integration.
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AuditLog } from '../../../src/audit/audit-log.ts';
+import type { AuditEvent } from '../../../src/audit/events.ts';
+import { ProfileSchema, type ProfileInput } from '../../../src/config/profile-schema.ts';
+import type { Backend, ExitInfo, Sandbox, SandboxPlan } from '../../../src/sandboxes/types.ts';
+import { Session } from '../../../src/supervisor/session.ts';
+
+const rootDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'warden-session-')));
+afterAll(() => rmSync(rootDir, { recursive: true, force: true }));
+
+/** A sandbox made of pipes: the test plays the server. */
+class FakeSandbox implements Sandbox {
+  readonly pid: number;
+  readonly stdin = new PassThrough();
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly exited: Promise<ExitInfo>;
+  received: Record<string, unknown>[] = [];
+  stopped = false;
+  #exit!: (info: ExitInfo) => void;
+  #pending = '';
+
+  constructor(pid: number) {
+    this.pid = pid;
+    this.exited = new Promise((resolve) => (this.#exit = resolve));
+    this.stdin.on('data', (chunk: Buffer) => {
+      this.#pending += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = this.#pending.indexOf('\n')) >= 0) {
+        this.received.push(JSON.parse(this.#pending.slice(0, nl)) as Record<string, unknown>);
+        this.#pending = this.#pending.slice(nl + 1);
+      }
+    });
+  }
+
+  send(value: unknown): void {
+    this.stdout.write(typeof value === 'string' ? value : `${JSON.stringify(value)}\n`);
+  }
+
+  crash(code = 3): void {
+    this.stdout.end();
+    this.#exit({ code, signal: null });
+  }
+
+  stop(): Promise<ExitInfo> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.stdout.end();
+      this.#exit({ code: null, signal: 'SIGKILL' });
+    }
+    return this.exited;
+  }
+}
+
+const plan: SandboxPlan = { backend: 'none', argv: ['server'], env: {}, cwd: '/', notes: [], unenforced: [] };
+
+function harness(profile: Partial<ProfileInput> = {}) {
+  const sandboxes: FakeSandbox[] = [];
+  const backend: Backend = {
+    name: 'none',
+    probe: () => Promise.resolve({ available: true }),
+    plan: () => plan,
+    launch: () => {
+      const sandbox = new FakeSandbox(1000 + sandboxes.length);
+      sandboxes.push(sandbox);
+      return Promise.resolve(sandbox);
+    },
+  };
+  const events: AuditEvent[] = [];
+  const audit = { write: (e: AuditEvent) => events.push(e) } as unknown as AuditLog;
+  const clientIn = new PassThrough();
+  const clientOut = new PassThrough();
+  const toClient: Record<string, unknown>[] = [];
+  let pending = '';
+  clientOut.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      toClient.push(JSON.parse(pending.slice(0, nl)) as Record<string, unknown>);
+      pending = pending.slice(nl + 1);
+    }
+  });
+  const session = new Session({
+    sessionId: 'test',
+    profile: ProfileSchema.parse({ name: 't', backend: 'none', ...profile }),
+    backend,
+    plan,
+    command: ['server'],
+    policy: {
+      policy: ProfileSchema.parse({ name: 't', backend: 'none', ...profile }).policy,
+      roots: [{ path: rootDir, realPath: rootDir, readOnly: false }],
+      home: '/nonexistent-home',
+      realpath: (p) => {
+        try {
+          return realpathSync.native(p);
+        } catch {
+          return undefined;
+        }
+      },
+    },
+    audit,
+    logger: pino({ level: 'silent' }),
+    clientIn,
+    clientOut,
+    serverLog: new PassThrough(),
+  });
+  const done = session.run();
+  const send = (value: unknown): void => {
+    clientIn.write(typeof value === 'string' ? value : `${JSON.stringify(value)}\n`);
+  };
+  return { session, done, sandboxes, events, toClient, send, clientIn };
+}
+
+const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const call = (id: number, name: string, args: Record<string, unknown>) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
+
+describe('Session', () => {
+  it('forwards allowed requests and relays the answer', async () => {
+    const h = harness();
+    await tick();
+    h.send(call(1, 'read', { path: path.join(rootDir, 'a.txt') }));
+    await tick();
+    expect(h.sandboxes[0]?.received).toEqual([call(1, 'read', { path: path.join(rootDir, 'a.txt') })]);
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 1, result: { content: [] } });
+    await tick();
+    expect(h.toClient).toEqual([{ jsonrpc: '2.0', id: 1, result: { content: [] } }]);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
+  it('answers a client breach with -32001 and never forwards it', async () => {
+    const h = harness();
+    await tick();
+    h.send(call(7, 'read', { path: '/etc/passwd' }));
+    h.send('[1,2]\n');
+    await tick();
+    expect(h.sandboxes[0]?.received).toEqual([]);
+    expect(h.toClient[0]).toMatchObject({
+      id: 7,
+      error: { code: -32001, data: { rule: 'path.outside-root' } },
+    });
+    expect(h.toClient[1]).toMatchObject({
+      id: null,
+      error: { code: -32001, data: { rule: 'protocol.invalid-message' } },
+    });
+    expect(h.events.filter((e) => e.event === 'verdict')).toHaveLength(2);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
+  it('kills the sandbox on a server breach, answers in-flight requests with -32002 and exits 70', async () => {
+    const h = harness();
+    await tick();
+    h.send(call(1, 'slow', {}));
+    h.send(call(2, 'slow', {}));
+    await tick();
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 99, result: {} });
+    expect(await h.done).toBe(70);
+    expect(h.sandboxes[0]?.stopped).toBe(true);
+    const errors = h.toClient.map((m) => [m.id, (m.error as { code: number; data: { rule: string } }).code]);
+    expect(errors).toEqual([
+      [1, -32002],
+      [2, -32002],
+    ]);
+    expect(h.toClient[0]).toMatchObject({ error: { data: { rule: 'protocol.unknown-id' } } });
+  });
+
+  it('treats garbage on the server stdout and a server exit as breaches', async () => {
+    const garbage = harness();
+    await tick();
+    garbage.sandboxes[0]?.send('not json\n');
+    expect(await garbage.done).toBe(70);
+    const crash = harness();
+    await tick();
+    crash.send(call(5, 'x', {}));
+    await tick();
+    crash.sandboxes[0]?.crash();
+    expect(await crash.done).toBe(70);
+    expect(crash.toClient[0]).toMatchObject({
+      id: 5,
+      error: { code: -32002, data: { rule: 'sandbox.exited' } },
+    });
+  });
+
+  it('restarts on the next request and replays initialize when onServerBreach is restart', async () => {
+    const h = harness({ onServerBreach: 'restart' });
+    await tick();
+    const init = {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    };
+    h.send(init);
+    await tick();
+    h.sandboxes[0]?.send({
+      jsonrpc: '2.0',
+      id: 0,
+      result: { protocolVersion: '2025-06-18', capabilities: {} },
+    });
+    h.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await tick();
+    h.sandboxes[0]?.crash();
+    await tick();
+    h.send(call(3, 'echo', { text: 'hi' }));
+    await tick(50);
+    const second = h.sandboxes[1];
+    expect(second).toBeDefined();
+    expect(second?.received[0]).toMatchObject({ method: 'initialize', id: 'mcp-warden-replay-2' });
+    second?.send({
+      jsonrpc: '2.0',
+      id: 'mcp-warden-replay-2',
+      result: { protocolVersion: '2025-06-18', capabilities: {} },
+    });
+    await tick();
+    expect(second?.received.slice(1)).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      call(3, 'echo', { text: 'hi' }),
+    ]);
+    second?.send({ jsonrpc: '2.0', id: 3, result: { content: [] } });
+    await tick();
+    expect(h.toClient.at(-1)).toEqual({ jsonrpc: '2.0', id: 3, result: { content: [] } });
+    expect(h.toClient.some((m) => m.id === 'mcp-warden-replay-2')).toBe(false);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
+  it('answers a request that exceeds its wall-clock limit, cancels it, and drops the late answer', async () => {
+    const h = harness({ policy: { limits: { requestTimeoutMs: 100 } } });
+    await tick();
+    h.send(call(4, 'hang', {}));
+    await tick(200);
+    expect(h.toClient[0]).toMatchObject({
+      id: 4,
+      error: { code: -32001, data: { rule: 'request.timeout' } },
+    });
+    expect(h.sandboxes[0]?.received[1]).toMatchObject({
+      method: 'notifications/cancelled',
+      params: { requestId: 4 },
+    });
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 4, result: {} });
+    await tick();
+    expect(h.toClient).toHaveLength(1);
+    expect(h.sandboxes[0]?.stopped).toBe(false);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
+  it('never crashes and never forwards a line that fails to parse, whatever the client sends', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.string(),
+            fc.json(),
+            fc.jsonValue().map((v) => JSON.stringify(v)),
+          ),
+        ),
+        async (lines) => {
+          const h = harness();
+          await tick(1);
+          for (const line of lines) h.send(`${line.replace(/\n/g, ' ')}\n`);
+          await tick(5);
+          for (const forwarded of h.sandboxes[0]?.received ?? []) {
+            expect(forwarded).toMatchObject({ jsonrpc: '2.0' });
+          }
+          h.clientIn.end();
+          expect(await h.done).toBe(0);
+        },
+      ),
+      { seed: 7, numRuns: 60 },
+    );
+  });
+});
