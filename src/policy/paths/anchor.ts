@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { ResolvedRoot } from '../../config/root.ts';
+import type { PolicyContext } from '../types.ts';
+import { interpretValue } from './interpret.ts';
+import { kernelResolve } from './kernel.ts';
+import type { Resolver } from './resolver.ts';
+
+/** Where a path-bearing value lands: outside (with why) or inside, and whether any reading is read-only. */
+export type Anchoring = { inside: false; why: string } | { inside: true; readOnly: boolean };
+
+/**
+ * Anchor one string value to the roots. Every reading of the value (see interpretValue) must be
+ * inside a root twice over: its lexical normalisation (against root.path or root.realPath) and its
+ * kernel resolution (against root.realPath). `readOnly` is true when, for any reading, the most
+ * specific root containing either form is a `:ro` root. `resolver` wraps ctx.realpath for one message.
+ */
+export function anchorValue(value: string, ctx: PolicyContext, resolver: Resolver): Anchoring {
+  const reading = interpretValue(value, ctx);
+  if (!reading.ok) return { inside: false, why: reading.why };
+  let readOnly = false;
+  for (const raw of reading.paths) {
+    const lexical = mostSpecificRoot(path.posix.resolve(raw), ctx.roots, true);
+    if (!lexical) return { inside: false, why: 'is outside the allowed roots' };
+    const kernel = mostSpecificRoot(kernelResolve(raw, resolver.realpath), ctx.roots, false);
+    if (resolver.exhausted) return { inside: false, why: 'needs too many filesystem lookups to anchor' };
+    if (!kernel) return { inside: false, why: 'resolves (through symlinks) outside the allowed roots' };
+    if (lexical.readOnly || kernel.readOnly) readOnly = true;
+  }
+  return { inside: true, readOnly };
+}
+
+/** True when `candidate` is `dir` or below it, component-wise (/data-evil is not inside /data). */
+export function isWithin(candidate: string, dir: string): boolean {
+  if (dir === '/') return candidate.startsWith('/');
+  return candidate === dir || candidate.startsWith(`${dir}/`);
+}
+
+/** The longest root containing `p` (normalised, absolute); by realPath only, or also by the given path. */
+function mostSpecificRoot(
+  p: string,
+  roots: readonly ResolvedRoot[],
+  byGivenPath: boolean,
+): ResolvedRoot | undefined {
+  let best: ResolvedRoot | undefined;
+  let bestLength = -1;
+  for (const root of roots) {
+    const dirs = byGivenPath ? [root.path, root.realPath] : [root.realPath];
+    for (const dir of dirs) {
+      if (!dir.startsWith('/')) continue; // never resolve against the process cwd
+      const normal = path.posix.resolve(dir);
+      if (isWithin(p, normal) && normal.length > bestLength) {
+        best = root;
+        bestLength = normal.length;
+      }
+    }
+  }
+  return best;
+}

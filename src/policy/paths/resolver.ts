@@ -1,0 +1,35 @@
+/** Lookups one message may cost; far above any real request, low enough to bound the CPU a message can burn. */
+const DEFAULT_BUDGET = 50_000;
+
+/**
+ * ctx.realpath, memoised for one message and metered. Once the budget is spent every lookup
+ * fails and `exhausted` is set; callers must then refuse rather than trust a partial answer.
+ * Never reused across messages, so the cache cannot go stale.
+ */
+export interface Resolver {
+  realpath: (p: string) => string | undefined;
+  readonly exhausted: boolean;
+}
+
+export function createResolver(
+  realpath: (p: string) => string | undefined,
+  budget: number = DEFAULT_BUDGET,
+): Resolver {
+  const cache = new Map<string, string | undefined>();
+  let left = budget;
+  const resolver = {
+    exhausted: false,
+    realpath: (p: string): string | undefined => {
+      if (cache.has(p)) return cache.get(p);
+      if (left <= 0) {
+        resolver.exhausted = true;
+        return undefined;
+      }
+      left--;
+      const real = realpath(p);
+      cache.set(p, real);
+      return real;
+    },
+  };
+  return resolver;
+}

@@ -1,0 +1,41 @@
+import type { JsonRpcId } from '../../protocol/json-rpc.ts';
+import { idKey } from '../../protocol/json-rpc.ts';
+import type { SessionView } from '../types.ts';
+import { clip, reject } from './shared.ts';
+import type { Rejection } from './shared.ts';
+
+const show = (id: JsonRpcId): string => clip(JSON.stringify(id), 80);
+
+/** A client request must not reuse an id that is still awaiting its answer. */
+export function checkClientRequestId(id: JsonRpcId, state: SessionView): Rejection | undefined {
+  if (!state.clientInFlight.has(idKey(id))) return undefined;
+  return reject('deny', 'protocol.duplicate-id', `request id ${show(id)} is already in flight`);
+}
+
+/** A server request must not reuse an id the client has not answered yet. */
+export function checkServerRequestId(id: JsonRpcId, state: SessionView): Rejection | undefined {
+  if (!state.serverInFlight.has(idKey(id))) return undefined;
+  return reject('kill', 'protocol.duplicate-id', `server request id ${show(id)} is already in flight`);
+}
+
+/** A client response must answer a server request in flight; otherwise it is dropped. */
+export function checkClientResponseId(id: JsonRpcId | null, state: SessionView): Rejection | undefined {
+  if (id === null) return reject('deny', 'protocol.invalid-message', 'client error response has id null');
+  if (state.serverInFlight.has(idKey(id))) return undefined;
+  return reject('deny', 'protocol.unknown-id', `client response to unknown request id ${show(id)}`);
+}
+
+/**
+ * A server response must answer a client request in flight. A late answer to a request the warden
+ * already answered (abandoned) is dropped quietly; any other unknown id (including a second answer)
+ * kills, as does an error with id null.
+ */
+export function checkServerResponseId(id: JsonRpcId | null, state: SessionView): Rejection | undefined {
+  if (id === null) return reject('kill', 'protocol.invalid-message', 'server error response has id null');
+  const key = idKey(id);
+  if (state.clientInFlight.has(key)) return undefined;
+  if (state.abandoned.has(key)) {
+    return reject('deny', 'protocol.unknown-id', `late server response to abandoned request ${show(id)}`);
+  }
+  return reject('kill', 'protocol.unknown-id', `server response to unknown request id ${show(id)}`);
+}

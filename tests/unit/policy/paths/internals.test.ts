@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { PolicySchema } from '../../../../src/config/policy-schema.ts';
+import { anchorValue, isWithin } from '../../../../src/policy/paths/anchor.ts';
+import { readFileUri } from '../../../../src/policy/paths/file-uri.ts';
+import { isPathLike } from '../../../../src/policy/paths/forms.ts';
+import { kernelResolve } from '../../../../src/policy/paths/kernel.ts';
+import { createResolver } from '../../../../src/policy/paths/resolver.ts';
+
+// A fake host: /r is the root, /r/out -> /etc, /r/in -> /r/d, /etc/passwd exists.
+const existing = new Map([
+  ['/', '/'],
+  ['/r', '/r'],
+  ['/r/d', '/r/d'],
+  ['/r/in', '/r/d'],
+  ['/r/out', '/etc'],
+  ['/etc', '/etc'],
+  ['/etc/passwd', '/etc/passwd'],
+]);
+const fakeRealpath = (p: string) => existing.get(p);
+
+describe('kernelResolve', () => {
+  it.each([
+    ['/r/d/x', '/r/d/x'],
+    ['/r/in/x', '/r/d/x'],
+    ['/r/out/passwd', '/etc/passwd'],
+    ['/r/out/../x', '/x'],
+    ['/r/in/../x', '/r/x'],
+    ['/r/new/../out/x', '/etc/x'],
+    ['/r/new/deeper/../../in', '/r/d'],
+    ['/r//./d/', '/r/d'],
+    ['/../../r', '/r'],
+  ])('%s → %s', (raw, expected) => {
+    expect(kernelResolve(raw, fakeRealpath)).toBe(expected);
+  });
+});
+
+describe('isWithin is component-wise', () => {
+  it.each([
+    ['/data', '/data', true],
+    ['/data/x', '/data', true],
+    ['/data-evil', '/data', false],
+    ['/dat', '/data', false],
+    ['/anything', '/', true],
+  ])('%s in %s → %s', (p, dir, expected) => {
+    expect(isWithin(p, dir)).toBe(expected);
+  });
+});
+
+describe('readFileUri', () => {
+  it.each([
+    ['file:///a/b', ['/a/b']],
+    ['file://localhost/a', ['/a']],
+    ['file://LOCALHOST/a', ['/a']],
+    ['file:/a', ['/a']],
+    ['file:///a%20b', ['/a b']],
+    ['file:///a?q#f', ['/a?q#f', '/a']],
+    ['file:///a%3Fb', ['/a?b']],
+    ['file://host/a', 'remote host'],
+    ['file://localhost:80/a', 'remote host'],
+    ['file://user@localhost/a', 'remote host'],
+    ['file:a', 'without an absolute path'],
+    ['file://', 'without an absolute path'],
+    ['file:///%252e', 'twice'],
+    ['file:///%e0%a4', 'malformed'],
+    ['file:///a\\b', 'backslash'],
+  ] as [string, string[] | string][])('%s', (uri, expected) => {
+    const reading = readFileUri(uri);
+    if (typeof expected === 'string') expect(reading.ok ? 'ok' : reading.why).toContain(expected);
+    else expect(reading).toEqual({ ok: true, paths: expected });
+  });
+});
+
+describe('isPathLike', () => {
+  it.each([
+    ['/abs', true],
+    ['~', true],
+    ['~/x', true],
+    ['~root', true],
+    ['~ approximately', false],
+    ['file:x', true],
+    ['FiLe:x', true],
+    ['a/../b', true],
+    ['a\\..\\b', true],
+    ['..', true],
+    ['a..b', false],
+    ['x\u0000', true],
+    ['C:\\x', true],
+    ['c:/x', true],
+    ['\\\\srv\\share', true],
+    ['relative/x', false],
+    ['hello world', false],
+    ['https://example.com/x', false],
+    ['\uFF0Fetc', true], // NFKC "/etc"
+    ['\u2025/x', true], // NFKC "../x"
+    ['  /etc', true], // trimmed
+  ])('%j → %s', (value, expected) => {
+    expect(isPathLike(value)).toBe(expected);
+  });
+});
+
+describe('resolver budget', () => {
+  const ctx = {
+    policy: PolicySchema.parse({}),
+    roots: [{ path: '/r', realPath: '/r', readOnly: false }],
+    home: '/r',
+    realpath: fakeRealpath,
+  };
+
+  it('memoises lookups within one message', () => {
+    let calls = 0;
+    const resolver = createResolver((p) => {
+      calls++;
+      return fakeRealpath(p);
+    });
+    anchorValue('/r/d/a', ctx, resolver);
+    anchorValue('/r/d/b', ctx, resolver);
+    expect(calls).toBe(5); // "/", "/r", "/r/d", "/r/d/a", "/r/d/b"
+  });
+
+  it('refuses instead of trusting a partial answer once the budget is spent', () => {
+    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, 2))).toEqual({
+      inside: false,
+      why: 'needs too many filesystem lookups to anchor',
+    });
+    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, 10))).toEqual({
+      inside: true,
+      readOnly: false,
+    });
+  });
+});
