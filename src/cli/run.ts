@@ -58,7 +58,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
   // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
   process.on('exit', killAllNow);
-  return session.run();
+  // Until the session has really ended (audit written, sandbox gone), keep the event loop alive:
+  // otherwise a shutdown step waiting on nothing but a child exit or an unref'd timer lets Node exit
+  // early with status 0, losing the breach status and the session.end event.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    return await session.run();
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 /**

@@ -18,6 +18,9 @@ export interface SandboxLinkOptions {
 export class SandboxLink {
   readonly #sandbox: Sandbox;
   readonly #stdin: LineWriter;
+  #resolveReported!: () => void;
+  /** Resolves once onExit has been called (after the server's last output line was delivered). */
+  readonly reported = new Promise<void>((resolve) => (this.#resolveReported = resolve));
 
   private constructor(sandbox: Sandbox, options: SandboxLinkOptions) {
     this.#sandbox = sandbox;
@@ -33,15 +36,18 @@ export class SandboxLink {
     sandbox.stderr.pipe(options.serverLog, { end: false });
     void sandbox.exited.then((info) => {
       // Deliver every line the server wrote before it died, then report the exit. A leftover child
-      // holding the pipe open must not delay the report forever, hence the short unref'd fallback.
-      if (sandbox.stdout.readableEnded || sandbox.stdout.destroyed) return options.onExit(info);
+      // holding the pipe open must not delay the report forever, hence the short fallback.
       let reported = false;
       const report = (): void => {
-        if (!reported) options.onExit(info);
+        if (!reported) {
+          options.onExit(info);
+          this.#resolveReported();
+        }
         reported = true;
       };
+      if (sandbox.stdout.readableEnded || sandbox.stdout.destroyed) return report();
       sandbox.stdout.once('close', report);
-      setTimeout(report, 250).unref();
+      setTimeout(report, 250);
     });
   }
 

@@ -54,6 +54,8 @@ export class Session {
   /** Client lines waiting for a restarted sandbox to finish its replayed handshake. */
   #queue: Buffer[] = [];
   #replaying = false;
+  /** Why the warden is stopping the current sandbox (for its sandbox.stop event). */
+  #stopReason = '';
   #resolveDone!: (code: number) => void;
   readonly #done = new Promise<number>((resolve) => (this.#resolveDone = resolve));
 
@@ -95,8 +97,13 @@ export class Session {
       return;
     }
     this.#phase = 'ending';
+    this.#stopReason = reason;
     this.#o.clientIn.pause();
-    await this.#link?.stop(graceful);
+    const link = this.#link;
+    if (link) {
+      await link.stop(graceful);
+      await link.reported;
+    }
     this.#answerInFlight('sandbox.exited', `session ended: ${reason}`);
     await this.#toClient.flush();
     this.#o.audit.write({ event: 'session.end', reason, exitCode });
@@ -115,7 +122,15 @@ export class Session {
       onLine: (line) => this.#onServerLine(line),
       onOversize: (bytes) => this.#serverBreach('size.message', `server message exceeds ${bytes} bytes`),
       onExit: (info) => {
-        if (this.#link !== link || this.#phase !== 'running') return;
+        const expected = this.#link !== link || this.#phase !== 'running';
+        this.#o.audit.write({
+          event: 'sandbox.stop',
+          pid: link.pid,
+          code: info.code,
+          signal: info.signal,
+          reason: expected ? this.#stopReason : 'the server exited on its own',
+        });
+        if (expected) return;
         const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
         this.#serverBreach('sandbox.exited', `server exited with ${how}`);
       },
@@ -264,6 +279,7 @@ export class Session {
     if (this.#phase !== 'running') return;
     this.#o.logger.warn({ rule, reason }, 'breach: killing the sandbox');
     const link = this.#link;
+    this.#stopReason = `breach: ${rule}`;
     this.#answerInFlight(rule, reason);
     if (this.#o.profile.onServerBreach === 'restart') {
       this.#phase = 'down';

@@ -164,7 +164,9 @@ function wrap(child: ChildProcess, program: string): SandboxProcess {
       const signalled = killKnown();
       if (known.size === before && signalled === 0) break;
       // SIGKILL is delivered asynchronously: give the victims a moment, so that "resolved" means gone.
-      await new Promise((resolve) => setTimeout(resolve, SWEEP_SETTLE_MS).unref());
+      // Ref'd on purpose: once the leader's handle is closed this may be the only thing keeping the
+      // event loop alive, and an unref'd wait here let the warden exit (status 0) mid-shutdown.
+      await new Promise((resolve) => setTimeout(resolve, SWEEP_SETTLE_MS));
     }
     live.delete(sandbox);
     return info;
