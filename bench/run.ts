@@ -13,7 +13,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
-const warden = path.join(repo, 'src', 'cli', 'main.ts');
+// The built entry, as users run it (npm run bench builds first).
+const warden = path.join(repo, 'dist', 'cli', 'main.js');
 const fsServer = path.join(
   repo,
   'node_modules',

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { WardenError } from '../errors.ts';
 import { auditCommand } from './audit-verify.ts';
 import { doctorCommand } from './doctor.ts';
@@ -8,8 +7,8 @@ import { MAIN_HELP } from './help.ts';
 import { describeError, say, warn } from './output.ts';
 import { runCommand } from './run.ts';
 
-/** Dispatch a command; every failure becomes a message on stderr and a DESIGN.md exit status. */
-async function main(argv: readonly string[]): Promise<number> {
+/** Dispatch a command. Resolves with the exit status; throws WardenError for usage/config problems. */
+export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
@@ -36,16 +35,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
-  warn(`Node ${process.versions.node} is too old: mcp-warden needs Node 22 or newer.`);
-  process.exit(EXIT.unavailable);
+/** Run the CLI and exit with its status; every failure becomes a message and a DESIGN.md status. */
+export function runCli(argv: readonly string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      warn(describeError(error));
+      process.exit(error instanceof WardenError ? exitCodeFor(error.code) : EXIT.failure);
+    },
+  );
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    warn(describeError(error));
-    process.exit(error instanceof WardenError ? exitCodeFor(error.code) : EXIT.failure);
-  },
-);

@@ -15,11 +15,11 @@ export function exitCodeFor(code: WardenErrorCode): number {
     case 'usage':
     case 'config':
     case 'resolve-failed':
+    case 'audit':
       return EXIT.usage;
     case 'backend-unavailable':
-      return EXIT.unavailable;
     case 'launch-failed':
-      return EXIT.breach;
+      return EXIT.unavailable;
     default:
       return EXIT.failure;
   }

@@ -8,6 +8,7 @@ import { WardenError, errorMessage } from '../errors.ts';
 import { buildLaunchSpec } from '../sandboxes/launch-spec/build-launch-spec.ts';
 import { getBackend, pickAuto } from '../sandboxes/registry.ts';
 import type { Backend, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
+import { cacheDir } from '../util/cache-dir.ts';
 import { parseEnvArg, parseRootArg, type RunArgs } from './args.ts';
 
 /** Everything `run` needs to start a session, and everything `explain` prints. */
@@ -29,7 +30,8 @@ export interface PrepareOptions {
 /** Resolve profile, backend, roots, environment and command into a launch plan. Throws WardenError. */
 export async function prepareSession(args: RunArgs, options: PrepareOptions): Promise<PreparedSession> {
   const warnings: string[] = [];
-  const { profile, backend } = await selectProfile(args);
+  const cache = cacheDir(options.hostEnv);
+  const { profile, backend } = await selectProfile(args, cache);
   applyOverrides(profile, args);
   const roots = args.roots.map((value) => resolveRoot(value));
   const env = buildEnv(args.env, options.hostEnv, warnings);
@@ -39,7 +41,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
     env,
     limits: profile.limits,
     network: profile.network,
-    cacheDir: cacheDir(options.hostEnv),
+    cacheDir: cache,
     hostPath: options.hostEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
@@ -54,14 +56,17 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   return { profile, backend, roots, spec, plan, warnings };
 }
 
-async function selectProfile(args: RunArgs): Promise<{ profile: Profile; backend: Backend }> {
+async function selectProfile(
+  args: RunArgs,
+  cacheDir: string,
+): Promise<{ profile: Profile; backend: Backend }> {
   if (args.profile === 'auto') {
-    const backend = await pickAuto();
+    const backend = await pickAuto({ cacheDir });
     return { profile: loadProfile(backend.name, args.policy), backend };
   }
   const profile = loadProfile(args.profile, args.policy);
   const backend = getBackend(profile.backend);
-  const availability = await backend.probe();
+  const availability = await backend.probe({ cacheDir });
   if (!availability.available) {
     throw new WardenError(
       'backend-unavailable',
@@ -119,10 +124,4 @@ function buildEnv(
     env[name] = resolved;
   }
   return env;
-}
-
-function cacheDir(hostEnv: NodeJS.ProcessEnv): string {
-  if (hostEnv.MCP_WARDEN_CACHE_DIR) return hostEnv.MCP_WARDEN_CACHE_DIR;
-  const base = hostEnv.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
-  return path.join(base, 'mcp-warden');
 }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync } from 'node:fs';
 import os from 'node:os';
-import { AuditLog } from '../audit/audit-log.ts';
-import { createLogger } from '../audit/logger.ts';
+import path from 'node:path';
+import { WardenError, errorMessage } from '../errors.ts';
 import { killAllNow } from '../sandboxes/registry.ts';
-import { Session } from '../supervisor/session.ts';
 import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
@@ -21,6 +20,19 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const prepared = await prepareSession(args, { hostEnv: process.env, onProgress: (line) => warn(line) });
   for (const warning of prepared.warnings) warn(warning);
+  if (args.auditLog !== undefined) checkWritable(args.auditLog);
+  // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
+  process.on('exit', killAllNow);
+  // Launch first, load the rest of the warden while the server boots: the session, policy and
+  // logging modules cost tens of milliseconds that would otherwise add to every cold start.
+  // The client's first message simply waits in the stdin pipe meanwhile.
+  const firstSandbox = prepared.backend.launch(prepared.plan);
+  firstSandbox.catch(() => undefined); // reported through the session, which awaits it
+  const [{ Session }, { AuditLog }, { createLogger }] = await Promise.all([
+    import('../supervisor/session.ts'),
+    import('../audit/audit-log.ts'),
+    import('../audit/logger.ts'),
+  ]);
   const sessionId = randomBytes(6).toString('hex');
   const logger = createLogger().child({ session: sessionId });
   const audit = new AuditLog(sessionId, args.auditLog);
@@ -29,14 +41,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     profile: prepared.profile,
     backend: prepared.backend,
     plan: prepared.plan,
+    firstSandbox,
     command: args.command,
     policy: {
       policy: prepared.profile.policy,
       roots: prepared.roots,
       home: os.homedir(),
-      realpath: (path) => {
+      realpath: (p) => {
         try {
-          return realpathSync.native(path);
+          return realpathSync.native(p);
         } catch {
           return undefined;
         }
@@ -56,8 +69,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     void session.end(`received ${signal}`, graceful ? EXIT.ok : EXIT.interrupted, graceful);
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
-  // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
-  process.on('exit', killAllNow);
   // Until the session has really ended (audit written, sandbox gone), keep the event loop alive:
   // otherwise a shutdown step waiting on nothing but a child exit or an unref'd timer lets Node exit
   // early with status 0, losing the breach status and the session.end event.
@@ -66,6 +77,18 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return await session.run();
   } finally {
     clearInterval(keepAlive);
+  }
+}
+
+/** Fail before launching anything if the audit log cannot be appended to. */
+function checkWritable(file: string): void {
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    closeSync(openSync(file, 'a'));
+  } catch (error) {
+    throw new WardenError('audit', `--audit-log ${file}: cannot append to it: ${errorMessage(error)}`, {
+      hint: 'give a writable file path',
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { WardenError } from '../errors.ts';
 import { bwrapBackend } from './bwrap/bwrap-backend.ts';
 import { noneBackend } from './none/none-backend.ts';
 import { killAllNow } from './process/spawn-sandbox-process.ts';
-import type { Backend, BackendName } from './types.ts';
+import type { Backend, BackendName, ProbeOptions } from './types.ts';
 
 /** Every backend name in the design, strongest first (the order `auto` prefers). */
 export const BACKEND_NAMES: readonly BackendName[] = [
@@ -34,13 +34,13 @@ export function getBackend(name: BackendName): Backend {
  * The strongest implemented backend that works here (today: bwrap on Linux). Never falls back to
  * `none`: without a working sandbox it throws WardenError('backend-unavailable') saying how to get one.
  */
-export async function pickAuto(): Promise<Backend> {
+export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
   const reasons: string[] = [];
   const fixes: string[] = [];
   for (const name of BACKEND_NAMES) {
     const backend = implemented[name];
     if (backend === undefined || name === 'none') continue;
-    const availability = await backend.probe();
+    const availability = await backend.probe(options);
     if (availability.available) return backend;
     reasons.push(`${name}: ${availability.reason}`);
     fixes.push(availability.fix);

@@ -68,13 +68,21 @@ export interface Sandbox {
   stop(options?: { graceful?: boolean }): Promise<ExitInfo>;
 }
 
+export interface ProbeOptions {
+  /** The warden's cache directory; undefined means no on-disk caching. */
+  cacheDir?: string;
+}
+
 export type Availability =
   { available: true; version?: string } | { available: false; reason: string; fix: string };
 
 export interface Backend {
   readonly name: BackendName;
-  /** Can this backend run here? Actually tries (e.g. a trivial bwrap run), cached per process. */
-  probe(): Promise<Availability>;
+  /**
+   * Can this backend run here? Actually tries (e.g. a trivial bwrap run), cached per process, and a
+   * success also in `cacheDir` for a short while when given (a warden start then skips the trial run).
+   */
+  probe(options?: ProbeOptions): Promise<Availability>;
   /** Pure: the exact sandbox this backend would launch for `spec`. */
   plan(spec: LaunchSpec): SandboxPlan;
   /** Spawn the plan. Rejects with WardenError('launch-failed') if the process cannot start. */

@@ -6,6 +6,8 @@ import { LineWriter } from './client-writer.ts';
 export interface SandboxLinkOptions {
   backend: Backend;
   plan: SandboxPlan;
+  /** An already launched sandbox to attach to instead of launching one (the warden's fast start). */
+  sandbox?: Promise<Sandbox>;
   maxServerBytes: number;
   serverLog: Writable;
   onLine: (line: Buffer) => void;
@@ -52,7 +54,7 @@ export class SandboxLink {
   }
 
   static async start(options: SandboxLinkOptions): Promise<SandboxLink> {
-    const sandbox = await options.backend.launch(options.plan);
+    const sandbox = await (options.sandbox ?? options.backend.launch(options.plan));
     return new SandboxLink(sandbox, options);
   }
 

@@ -9,7 +9,7 @@ import type { JsonRpcId, JsonRpcMessage } from '../protocol/json-rpc.ts';
 import { LineFramer } from '../protocol/line-framer.ts';
 import { parseLine } from '../protocol/parse-line.ts';
 import { encodeLine, policyError, terminatedError } from '../protocol/wire-errors.ts';
-import type { Backend, SandboxPlan } from '../sandboxes/types.ts';
+import type { Backend, Sandbox, SandboxPlan } from '../sandboxes/types.ts';
 import { LineWriter } from './client-writer.ts';
 import { SandboxLink } from './sandbox-link.ts';
 import { SessionState } from './session-state.ts';
@@ -32,6 +32,8 @@ export interface SessionOptions {
   serverLog: Writable;
   /** The user's server command as given (for the audit log). */
   command: string[];
+  /** The first sandbox, when the caller launched it early; later generations are launched here. */
+  firstSandbox?: Promise<Sandbox>;
 }
 
 type Phase = 'running' | 'down' | 'ending' | 'ended';
@@ -114,7 +116,9 @@ export class Session {
   async #startSandbox(): Promise<void> {
     this.#generation++;
     const generation = this.#generation;
+    const early = generation === 1 ? this.#o.firstSandbox : undefined;
     const link = await SandboxLink.start({
+      ...(early ? { sandbox: early } : {}),
       backend: this.#o.backend,
       plan: this.#o.plan,
       maxServerBytes: this.#o.profile.policy.limits.serverMessageBytes,

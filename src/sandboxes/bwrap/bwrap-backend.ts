@@ -1,10 +1,14 @@
-import { execa } from 'execa';
+import { realpathSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { readCached, writeCached } from '../../util/disk-cache.ts';
 import { findOnPath } from '../process/find-on-path.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
-import type { Availability, Backend } from '../types.ts';
+import type { Availability, Backend, ProbeOptions } from '../types.ts';
 import { planBwrap } from './bwrap-plan.ts';
 
 const PROBE_TIMEOUT_MS = 5000;
+/** How long a successful trial run is trusted on disk (the binary and kernel are part of the key). */
+const PROBE_CACHE_MS = 10 * 60 * 1000;
 const INSTALL_FIX = 'apt-get install -y bubblewrap (or your distribution’s bubblewrap package)';
 
 let probed: Promise<Availability> | undefined;
@@ -22,8 +26,8 @@ function findBwrap(): string | undefined {
  */
 export const bwrapBackend: Backend = {
   name: 'bwrap',
-  probe() {
-    probed ??= probeBwrap();
+  probe(options: ProbeOptions = {}) {
+    probed ??= probeBwrap(options.cacheDir);
     return probed;
   },
   plan(spec) {
@@ -34,7 +38,7 @@ export const bwrapBackend: Backend = {
   launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd),
 };
 
-async function probeBwrap(): Promise<Availability> {
+async function probeBwrap(cacheDir: string | undefined): Promise<Availability> {
   if (process.platform !== 'linux') {
     return {
       available: false,
@@ -44,6 +48,31 @@ async function probeBwrap(): Promise<Availability> {
   }
   const bwrap = findBwrap();
   if (bwrap === undefined) return { available: false, reason: 'bwrap is not on PATH', fix: INSTALL_FIX };
+  // The trial run below costs a process spawn and loading execa; a recent success with the same binary,
+  // kernel and user is trusted instead. Failures are never cached, so a fix takes effect at once.
+  const key = cacheKey(bwrap);
+  const cached =
+    cacheDir === undefined || key === undefined
+      ? undefined
+      : readCached<Availability>(cacheDir, key, PROBE_CACHE_MS);
+  if (cached?.available === true) return cached;
+  const result = await trialRun(bwrap);
+  if (result.available && cacheDir !== undefined && key !== undefined) writeCached(cacheDir, key, result);
+  return result;
+}
+
+function cacheKey(bwrap: string): string | undefined {
+  try {
+    const real = realpathSync(bwrap);
+    const stat = statSync(real);
+    return `bwrap-probe\0${real}\0${stat.mtimeMs}\0${stat.size}\0${os.release()}\0${process.getuid?.() ?? ''}`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function trialRun(bwrap: string): Promise<Availability> {
+  const { execa } = await import('execa');
   // A real (if trivial) sandbox: user namespaces can be disabled by sysctl, AppArmor or seccomp even
   // when the binary is present.
   const result = await execa(bwrap, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 'true'], {

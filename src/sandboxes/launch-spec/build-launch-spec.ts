@@ -56,7 +56,7 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
     argv = resolveCommand(input.command, input.hostPath);
   }
   const [executable, ...args] = argv as [string, ...string[]];
-  for (const file of await runtimeLibraries(executable)) readOnly.add(file);
+  for (const file of await runtimeLibraries(executable, input.cacheDir)) readOnly.add(file);
 
   const scriptIndex = findScriptArgument(executable, args);
   if (scriptIndex !== undefined) {

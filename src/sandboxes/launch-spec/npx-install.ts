@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { WardenError } from '../../errors.ts';
 import { findOnPath } from '../process/find-on-path.ts';
 import type { NpxCommand } from './parse-npx.ts';
@@ -55,6 +54,7 @@ export async function installNpxPackage(
   if (!existsSync(manifest)) {
     onProgress?.(`mcp-warden: installing ${npx.spec} into ${dir} (install scripts disabled)`);
     const npm = findNpm();
+    const { execa } = await import('execa'); // only on an install: execa is slow to load
     const result = await execa(
       npm,
       ['install', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', npx.spec],

@@ -1,5 +1,5 @@
-import { realpathSync, statSync } from 'node:fs';
-import { execa } from 'execa';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { readCached, writeCached } from '../../util/disk-cache.ts';
 import { findOnPath } from '../process/find-on-path.ts';
 
 const LDD_TIMEOUT_MS = 10_000;
@@ -26,16 +26,25 @@ const cache = new Map<string, Promise<string[]>>();
 /**
  * The files an executable needs to start: itself and its shared libraries, each as ldd printed it and
  * as its realpath (symlinked sonames such as /lib64/ld-linux-x86-64.so.2 must exist at both names).
- * Cached in memory per (realpath, mtime, size). Statically linked binaries, or hosts without ldd,
- * yield just the binary.
+ * Cached per (realpath, mtime, size): in memory, and in `cacheDir` when given, so a warden start does
+ * not pay for running ldd (a library list whose files no longer all exist is recomputed). Statically
+ * linked binaries, or hosts without ldd, yield just the binary.
  */
-export async function runtimeLibraries(executable: string): Promise<string[]> {
+export async function runtimeLibraries(executable: string, cacheDir?: string): Promise<string[]> {
   const real = realpathSync(executable);
   const stat = statSync(real);
-  const key = `${real}\0${stat.mtimeMs}\0${stat.size}`;
+  const key = `ldd\0${real}\0${stat.mtimeMs}\0${stat.size}`;
   let result = cache.get(key);
   if (result === undefined) {
-    result = listLibraries(real);
+    const stored = cacheDir === undefined ? undefined : readCached<string[]>(cacheDir, key);
+    if (stored !== undefined && stored.every((file) => existsSync(file))) {
+      result = Promise.resolve(stored);
+    } else {
+      result = listLibraries(real).then((files) => {
+        if (cacheDir !== undefined) writeCached(cacheDir, key, files);
+        return files;
+      });
+    }
     cache.set(key, result);
   }
   return [...(await result)];
@@ -43,6 +52,8 @@ export async function runtimeLibraries(executable: string): Promise<string[]> {
 
 async function listLibraries(real: string): Promise<string[]> {
   const ldd = findOnPath('ldd', process.env.PATH);
+  // Loaded only on a cache miss: execa costs tens of milliseconds of start-up.
+  const { execa } = await import('execa');
   // ldd can run the program's loader on the file; it only inspects it and the file is ours to run anyway.
   const output =
     ldd === undefined

@@ -26,6 +26,7 @@ export function planNone(spec: LaunchSpec, setprivPath: string | undefined): San
       setprivPath === undefined
         ? 'parent death: not covered (setpriv not found); the server may outlive a SIGKILLed warden'
         : 'parent death: setpriv --pdeathsig KILL',
+      'leftover processes: found by descent and by a per-sandbox MCP_WARDEN_SANDBOX marker in their environment',
     ],
     unenforced,
   };

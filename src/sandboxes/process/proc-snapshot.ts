@@ -88,3 +88,22 @@ export function collectDescendants(snapshot: ProcSnapshot, rootPid: number): Pro
   }
   return [...found.values()];
 }
+
+/**
+ * Every process in `snapshot` whose environment contains exactly `marker` ("NAME=value"). Finds a
+ * sandbox's leftovers that re-parented and left its session (double-forked daemons), as long as they
+ * kept the environment they inherited. Unreadable environments (other users, exited) are skipped.
+ */
+export function findByEnvironMarker(snapshot: ProcSnapshot, marker: string): ProcEntry[] {
+  const needle = Buffer.from(`\0${marker}\0`);
+  const found: ProcEntry[] = [];
+  for (const entry of snapshot.values()) {
+    try {
+      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${entry.pid}/environ`)]);
+      if (environ.includes(needle)) found.push(entry);
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}

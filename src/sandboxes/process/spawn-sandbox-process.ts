@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { WardenError, errorMessage } from '../../errors.ts';
 import type { ExitInfo, Sandbox } from '../types.ts';
-import { collectDescendants, readProcSnapshot } from './proc-snapshot.ts';
+import { collectDescendants, findByEnvironMarker, readProcSnapshot } from './proc-snapshot.ts';
 import type { ProcEntry } from './proc-snapshot.ts';
 
 /** Delay between the ladder's steps: close stdin → SIGTERM the group → SIGKILL the group. */
@@ -34,10 +34,19 @@ export function killAllNow(): void {
  * rejects with WardenError('launch-failed') naming the program if it cannot be started (ENOENT,
  * EACCES, missing cwd...). The child stays referenced while it runs so the warden cannot exit under it.
  */
+export interface SpawnOptions {
+  /**
+   * "NAME=value" present in the environment of every process of this sandbox: the sweep then also finds
+   * descendants that re-parented to init and left the session (double forks). Undefined: no marker.
+   */
+  environMarker?: string;
+}
+
 export function spawnSandboxProcess(
   argv: readonly string[],
   env: Record<string, string>,
   cwd: string,
+  options: SpawnOptions = {},
 ): Promise<SandboxProcess> {
   const [program, ...args] = argv;
   if (program === undefined) {
@@ -60,11 +69,11 @@ export function spawnSandboxProcess(
         ),
       );
     });
-    child.once('spawn', () => resolve(wrap(child, program)));
+    child.once('spawn', () => resolve(wrap(child, program, options.environMarker)));
   });
 }
 
-function wrap(child: ChildProcess, program: string): SandboxProcess {
+function wrap(child: ChildProcess, program: string, marker: string | undefined): SandboxProcess {
   const pid = child.pid as number;
   const { stdin, stdout, stderr } = child;
   if (!stdin || !stdout || !stderr) throw new WardenError('internal', `no stdio pipes for ${program}`);
@@ -75,7 +84,12 @@ function wrap(child: ChildProcess, program: string): SandboxProcess {
   // leader (and is re-parented) is still known, and a recycled pid is never signalled.
   const known = new Map<number, ProcEntry>();
   const remember = (): void => {
-    for (const entry of collectDescendants(readProcSnapshot(), pid)) known.set(entry.pid, entry);
+    const snapshot = readProcSnapshot();
+    for (const entry of collectDescendants(snapshot, pid)) known.set(entry.pid, entry);
+    if (marker !== undefined) {
+      for (const entry of findByEnvironMarker(snapshot, marker))
+        if (entry.pid !== pid) known.set(entry.pid, entry);
+    }
   };
   let hasExited = false;
   const exited = new Promise<ExitInfo>((resolve) => {
@@ -161,6 +175,8 @@ function wrap(child: ChildProcess, program: string): SandboxProcess {
           known.set(descendant.pid, descendant);
       }
       for (const entry of collectDescendants(snapshot, pid)) known.set(entry.pid, entry);
+      if (marker !== undefined)
+        for (const entry of findByEnvironMarker(snapshot, marker)) known.set(entry.pid, entry);
       const signalled = killKnown();
       if (known.size === before && signalled === 0) break;
       // SIGKILL is delivered asynchronously: give the victims a moment, so that "resolved" means gone.

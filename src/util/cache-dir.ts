@@ -1,0 +1,12 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The warden's cache directory: MCP_WARDEN_CACHE_DIR, else $XDG_CACHE_HOME/mcp-warden, else
+ * ~/.cache/mcp-warden. Holds npx installs, cached host facts and V8's compile cache.
+ */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MCP_WARDEN_CACHE_DIR) return env.MCP_WARDEN_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'mcp-warden');
+}
