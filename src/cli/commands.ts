@@ -1,24 +1,20 @@
 import { WardenError } from '../errors.ts';
-import { auditCommand } from './audit-verify.ts';
-import { doctorCommand } from './doctor.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
-import { explainCommand } from './explain.ts';
 import { MAIN_HELP } from './help.ts';
 import { describeError, say, warn } from './output.ts';
-import { runCommand } from './run.ts';
 
-/** Dispatch a command. Resolves with the exit status; throws WardenError for usage/config problems. */
+/** Dispatch a command; each command's modules load only when it runs (start-up time matters). Resolves with the exit status; throws WardenError for usage/config problems. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return runCommand(rest);
+      return (await import('./run.ts')).runCommand(rest);
     case 'explain':
-      return explainCommand(rest);
+      return (await import('./explain.ts')).explainCommand(rest);
     case 'doctor':
-      return doctorCommand(rest);
+      return (await import('./doctor.ts')).doctorCommand(rest);
     case 'audit':
-      return auditCommand(rest);
+      return (await import('./audit-verify.ts')).auditCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadProfile } from '../config/load-profile.ts';
+import { loadProfileCached } from '../config/profile-cache.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { ResolvedRoot } from '../config/root.ts';
 import { WardenError, errorMessage } from '../errors.ts';
@@ -62,9 +62,9 @@ async function selectProfile(
 ): Promise<{ profile: Profile; backend: Backend }> {
   if (args.profile === 'auto') {
     const backend = await pickAuto({ cacheDir });
-    return { profile: loadProfile(backend.name, args.policy), backend };
+    return { profile: await loadProfileCached(backend.name, args.policy, cacheDir), backend };
   }
-  const profile = loadProfile(args.profile, args.policy);
+  const profile = await loadProfileCached(args.profile, args.policy, cacheDir);
   const backend = getBackend(profile.backend);
   const availability = await backend.probe({ cacheDir });
   if (!availability.available) {

@@ -1,68 +1,32 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { WardenError, errorMessage } from '../errors.ts';
+import { WardenError } from '../errors.ts';
 import { formatZodError } from './format-zod-error.ts';
 import { PolicySchema } from './policy-schema.ts';
 import { ProfileSchema, type Profile } from './profile-schema.ts';
+import { parseJsonText, readProfileSource, type ProfileSource } from './profile-source.ts';
 
-/** profiles/ at the package root; the same relative location from src/config and dist/config. */
-export const PROFILES_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'profiles',
-);
-
-/** Built-in profile names available as `--profile NAME`. `auto` is resolved by the CLI, not here. */
-export const BUILTIN_PROFILES = ['none', 'bwrap'] as const;
-
-/** Read a JSON file, turning every failure into a config error that names the file. */
-export function readJsonFile(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new WardenError('config', `cannot read ${what} ${file}: ${errorMessage(error)}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new WardenError('config', `${what} ${file} is not valid JSON: ${errorMessage(error)}`);
-  }
-}
-
-/** True when the --profile value names a file rather than a built-in. */
-export function isProfilePath(value: string): boolean {
-  return value.includes('/') || value.endsWith('.json');
-}
+export { BUILTIN_PROFILES, PROFILES_DIR, isProfilePath } from './profile-source.ts';
 
 /**
  * Load a profile by built-in name or file path, optionally merging a policy file over its policy.
  * Objects merge key by key; arrays and scalars in the policy file replace the profile's.
  */
 export function loadProfile(nameOrFile: string, policyFile?: string): Profile {
-  let file: string;
-  if (isProfilePath(nameOrFile)) {
-    file = path.resolve(nameOrFile);
-  } else if ((BUILTIN_PROFILES as readonly string[]).includes(nameOrFile)) {
-    file = path.join(PROFILES_DIR, `${nameOrFile}.json`);
-  } else {
-    throw new WardenError('config', `unknown profile "${nameOrFile}"`, {
-      hint: `use one of: auto, ${BUILTIN_PROFILES.join(', ')}, or a path to a profile JSON file`,
-    });
-  }
-  const raw = readJsonFile(file, 'profile');
+  return validateProfileSource(readProfileSource(nameOrFile, policyFile));
+}
+
+/** Validate already-read profile and policy texts with the zod schemas. Throws config errors naming the path. */
+export function validateProfileSource(source: ProfileSource): Profile {
+  const { file } = source;
+  const raw = parseJsonText(source.text, file, 'profile');
   if (!isPlainObject(raw)) throw new WardenError('config', `profile ${file}: must be a JSON object`);
   let merged: Record<string, unknown> = raw;
-  if (policyFile !== undefined) {
-    const policyPath = path.resolve(policyFile);
-    const policyRaw = readJsonFile(policyPath, 'policy');
+  if (source.policyFile !== undefined && source.policyText !== undefined) {
+    const policyRaw = parseJsonText(source.policyText, source.policyFile, 'policy');
     const checked = PolicySchema.safeParse(policyRaw);
     if (!checked.success) {
       throw new WardenError(
         'config',
-        `invalid policy file ${policyPath}:\n${formatZodError(checked.error, '')}`,
+        `invalid policy file ${source.policyFile}:\n${formatZodError(checked.error, '')}`,
       );
     }
     merged = { ...raw, policy: mergeDeep(isPlainObject(raw.policy) ? raw.policy : {}, policyRaw) };

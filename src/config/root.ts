@@ -1,13 +1,10 @@
-import { z } from 'zod';
-
 /** A root directory the server may use. Mounted at the same absolute path inside every sandbox. */
-export const RootSchema = z
-  .object({
-    path: z.string().min(1).describe('Absolute host path as given by the user'),
-    readOnly: z.boolean().describe('true for PATH:ro roots'),
-  })
-  .strict();
-export type Root = z.infer<typeof RootSchema>;
+export interface Root {
+  /** Absolute host path as given by the user (after ~ expansion and normalisation). */
+  path: string;
+  /** true for PATH:ro roots. */
+  readOnly: boolean;
+}
 
 /** A root after start-up resolution: `realPath` is the host realpath of `path` (symlinks followed). */
 export interface ResolvedRoot extends Root {

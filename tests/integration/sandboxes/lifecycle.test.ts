@@ -51,6 +51,26 @@ for (const { name, available, expected } of cases) {
       expect(await sandbox.stop()).toEqual(info);
     });
 
+    // Regression: under none, a daemon that double-forked (its parent exited, so it re-parented to
+    // init) and left the session before stop() was invisible to the descent/group/session sweep.
+    it('stop() also kills a double-forked daemon that re-parented before the stop', async () => {
+      const marker = `mcp-warden-daemon-${randomUUID()}`;
+      const DAEMONIZE = `
+const { spawn } = require('node:child_process');
+const marker = process.argv[1];
+const sleeper = "process.on('SIGTERM',()=>{});setInterval(()=>{},1000)";
+const middle = "const { spawn } = require('node:child_process');" +
+  "spawn(process.execPath, ['-e', " + JSON.stringify(sleeper) + ", process.argv[1]], { stdio: 'ignore', detached: true }).unref();";
+spawn(process.execPath, ['-e', middle, marker + '-daemon'], { stdio: 'ignore', detached: true });
+setInterval(() => {}, 1000);
+`;
+      const sandbox = await launchNode(getBackend(name), DAEMONIZE, { args: [marker] });
+      // The middle process exits at once; only the server and the re-parented daemon remain.
+      expect(await waitFor(() => pidsWithMarker(`${marker}-daemon`).length === 1, 5000)).toBe(true);
+      await sandbox.stop();
+      expect(pidsWithMarker(marker)).toEqual([]);
+    });
+
     it('stop({ graceful: false }) kills at once', async () => {
       const marker = `mcp-warden-ladder-${randomUUID()}`;
       const sandbox = await launchNode(getBackend(name), STUBBORN, { args: [marker] });
