@@ -20,9 +20,10 @@ function findBwrap(): string | undefined {
 
 /**
  * Linux namespaces via bubblewrap: only the roots and the runtime are mounted; no network.
- * Known limit (bwrap 0.8): --die-with-parent is armed in bwrap's pid-namespace init only after it is
- * cloned, so a warden SIGKILLed in the first milliseconds of a launch can leak that init and the server.
- * Once the server runs, killing the warden kills the sandbox (tested).
+ * Known limit (bwrap 0.8): --die-with-parent is armed only after bwrap has set up, so a warden SIGKILLed
+ * in those first milliseconds could leak the sandbox; bwrap is therefore started through
+ * `setpriv --pdeathsig KILL` when setpriv exists, which leaves only the microseconds before setpriv's
+ * prctl. Once the server runs, killing the warden kills the sandbox (tested).
  */
 export const bwrapBackend: Backend = {
   name: 'bwrap',
@@ -33,7 +34,7 @@ export const bwrapBackend: Backend = {
   plan(spec) {
     // Resolved on every plan (cheap) so `explain` shows the real path; "bwrap" if it is missing,
     // in which case launch fails with launch-failed naming it.
-    return planBwrap(spec, findBwrap() ?? 'bwrap');
+    return planBwrap(spec, findBwrap() ?? 'bwrap', findOnPath('setpriv', process.env.PATH));
   },
   launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd),
 };

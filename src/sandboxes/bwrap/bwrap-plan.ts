@@ -22,9 +22,13 @@ type Mount =
  * Pure: the bwrap argv for `spec`. The sandbox sees an empty root with only /proc, a minimal /dev,
  * a private /tmp, `spec.readOnlyPaths` (runtime and server code) and the roots, all at their host
  * paths. `bwrapPath` becomes argv[0]. Limits bwrap cannot enforce land in `unenforced`.
+ * With `setprivPath`, bwrap is started through `setpriv --pdeathsig KILL`: bwrap arms its own
+ * --die-with-parent only after setting up, so a warden killed in those milliseconds would otherwise
+ * leak the whole sandbox; undefined means setpriv is missing and bwrap is argv[0].
  */
-export function planBwrap(spec: LaunchSpec, bwrapPath: string): SandboxPlan {
+export function planBwrap(spec: LaunchSpec, bwrapPath: string, setprivPath?: string): SandboxPlan {
   const argv = [
+    ...(setprivPath === undefined ? [] : [setprivPath, '--pdeathsig', 'KILL', '--']),
     bwrapPath,
     '--unshare-user',
     '--unshare-pid',

@@ -124,4 +124,16 @@ describe('planBwrap', () => {
     expect(plan.argv.join(' ')).toContain('--ro-bind-try /etc/resolv.conf /etc/resolv.conf');
     expect(plan.unenforced).toEqual([]);
   });
+
+  it('starts bwrap through setpriv --pdeathsig KILL when setpriv is available', () => {
+    const plan = planBwrap({ ...spec, limits: {} }, '/usr/bin/bwrap', '/usr/bin/setpriv');
+    expect(plan.argv.slice(0, 5)).toEqual([
+      '/usr/bin/setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      '/usr/bin/bwrap',
+    ]);
+    expect(plan.argv.slice(4)).toEqual(planBwrap({ ...spec, limits: {} }, '/usr/bin/bwrap').argv);
+  });
 });
