@@ -1,0 +1,46 @@
+// vitest globalSetup: after the whole run, no process the tests started may still exist. Every test
+// asserts its own cleanup where it spawns children; this catches whatever slipped through anywhere
+// (a leaked sandbox fails the run instead of piling up on the machine).
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const project = path.resolve(import.meta.dirname, '..', '..');
+// Command lines that only processes started by this test suite have.
+const OURS = [
+  path.join(project, 'tests', 'fixtures'),
+  path.join(project, 'node_modules', '@modelcontextprotocol'),
+  path.join(project, 'src', 'cli', 'main.ts'),
+  'mcp-warden-',
+  'leaktag-',
+];
+
+function ourProcesses(): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      const state = /\) (\S)/.exec(readFileSync(`/proc/${name}/stat`, 'utf8'))?.[1];
+      if (state !== 'Z' && OURS.some((mark) => cmdline.includes(mark)) && !cmdline.includes('vitest')) {
+        found.push(`${name}: ${cmdline.slice(0, 200)}`);
+      }
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
+}
+
+export default function setup(): () => Promise<void> {
+  const before = new Set(ourProcesses());
+  return async () => {
+    let leaked: string[] = [];
+    // Sandboxes stopped by the last tests get a moment to finish dying.
+    for (let i = 0; i < 40; i++) {
+      leaked = ourProcesses().filter((p) => !before.has(p));
+      if (leaked.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`processes outlived the test run:\n${leaked.join('\n')}`);
+  };
+}
