@@ -16,6 +16,9 @@ export const PROFILES_DIR = path.resolve(
 /** Built-in profile names available as `--profile NAME`. `auto` is resolved by the CLI, not here. */
 export const BUILTIN_PROFILES = ['none', 'bwrap'] as const;
 
+/** Profiles the design names that this release does not ship yet (DESIGN.md, Profiles). */
+export const PLANNED_PROFILES = ['gvisor', 'docker', 'seatbelt', 'isolate'] as const;
+
 /** The raw inputs of a profile: the profile file and an optional policy file, as read from disk. */
 export interface ProfileSource {
   file: string;
@@ -36,6 +39,10 @@ export function readProfileSource(nameOrFile: string, policyFile?: string): Prof
     file = path.resolve(nameOrFile);
   } else if ((BUILTIN_PROFILES as readonly string[]).includes(nameOrFile)) {
     file = path.join(PROFILES_DIR, `${nameOrFile}.json`);
+  } else if ((PLANNED_PROFILES as readonly string[]).includes(nameOrFile)) {
+    throw new WardenError('backend-unavailable', `the ${nameOrFile} profile is not implemented in this release`, {
+      hint: 'use --profile bwrap (Linux), or --profile none to run without isolation; mcp-warden doctor lists what works here',
+    });
   } else {
     throw new WardenError('config', `unknown profile "${nameOrFile}"`, {
       hint: `use one of: auto, ${BUILTIN_PROFILES.join(', ')}, or a path to a profile JSON file`,

@@ -52,7 +52,7 @@ export async function installNpxPackage(
   const packageDir = path.join(dir, 'node_modules', ...npx.name.split('/'));
   const manifest = path.join(packageDir, 'package.json');
   if (!existsSync(manifest)) {
-    onProgress?.(`mcp-warden: installing ${npx.spec} into ${dir} (install scripts disabled)`);
+    onProgress?.(`installing ${npx.spec} into ${dir} (install scripts disabled)`);
     const npm = findNpm();
     const { execa } = await import('execa'); // only on an install: execa is slow to load
     const result = await execa(
