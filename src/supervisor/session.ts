@@ -5,7 +5,7 @@ import type { Profile } from '../config/profile-schema.ts';
 import { decide } from '../policy/decide.ts';
 import { learnTools } from '../policy/tool-info.ts';
 import type { Direction, PolicyContext, RuleId, Verdict } from '../policy/types.ts';
-import type { JsonRpcId, JsonRpcMessage } from '../protocol/json-rpc.ts';
+import { idKey, type JsonRpcId, type JsonRpcMessage } from '../protocol/json-rpc.ts';
 import { LineFramer } from '../protocol/line-framer.ts';
 import { parseLine } from '../protocol/parse-line.ts';
 import { encodeLine, policyError, terminatedError } from '../protocol/wire-errors.ts';
@@ -172,7 +172,7 @@ export class Session {
     } else if (kind === 'notification') {
       if (message.method === 'notifications/initialized') this.#sawInitialized = true;
     } else if (message.id !== null) {
-      this.#state.serverInFlight.delete(idKeyOf(message.id));
+      this.#state.serverInFlight.delete(idKey(message.id));
     }
     this.#toServer(out);
   }
@@ -255,7 +255,8 @@ export class Session {
     if (verdict.action === 'deny') {
       // A late answer to a request the warden already answered (timeout): drop it.
       this.#audit('server', verdict);
-      if (kind === 'result' || kind === 'error') this.#state.abandoned.delete(idKeyOf(message.id ?? ''));
+      if ((kind === 'result' || kind === 'error') && message.id !== null)
+        this.#state.abandoned.delete(idKey(message.id));
       return;
     }
     if (kind === 'result' || kind === 'error') {
@@ -267,7 +268,7 @@ export class Session {
         return;
       }
     } else if (kind === 'request') {
-      this.#state.serverInFlight.set(idKeyOf(message.id), { id: message.id, method: message.method });
+      this.#state.serverInFlight.set(idKey(message.id), { id: message.id, method: message.method });
     }
     this.#toClient.write(verdict.rewrite ? encodeLine(verdict.rewrite) : withNewline(line));
   }
@@ -305,23 +306,27 @@ export class Session {
   async #restart(): Promise<void> {
     if (this.#phase !== 'down') return;
     this.#phase = 'running';
+    // Everything the client sends from now until the new sandbox has its handshake goes to the queue:
+    // there is no sandbox to write to while it starts.
+    this.#replaying = true;
     this.#o.logger.info('restarting the sandbox');
     try {
       await this.#startSandbox();
     } catch (error) {
       this.#o.logger.error({ err: error }, 'sandbox restart failed');
       this.#phase = 'down';
+      this.#replaying = false;
       const queued = this.#queue;
       this.#queue = [];
       for (const line of queued) this.#answerQueued(line, 'sandbox restart failed');
       return;
     }
     if (!this.#initialize) {
+      this.#replaying = false;
       this.#flushQueue();
       return;
     }
     // Replay the handshake under an id the client never used; its answer is swallowed.
-    this.#replaying = true;
     const replayId = `mcp-warden-replay-${this.#generation}`;
     const request = JSON.parse(this.#initialize.raw.toString('utf8')) as Record<string, unknown>;
     this.#trackClientRequest(replayId, 'initialize', undefined, true);
@@ -379,8 +384,4 @@ function toolName(params: unknown): string | undefined {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
   const name = (params as { name?: unknown }).name;
   return typeof name === 'string' ? name.slice(0, 128) : undefined;
-}
-
-function idKeyOf(id: JsonRpcId): string {
-  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
 }

@@ -238,6 +238,26 @@ describe('Session', () => {
     expect(await h.done).toBe(0);
   });
 
+  // Regression: while the replacement sandbox was starting, a second client message was written to
+  // no sandbox at all and lost (the client waited for its answer forever).
+  it('queues every message that arrives while a restart is under way', async () => {
+    const h = harness({ onServerBreach: 'restart' });
+    await tick();
+    h.sandboxes[0]?.crash();
+    await tick();
+    h.send(call(1, 'echo', { text: 'a' }));
+    h.send(call(2, 'echo', { text: 'b' }));
+    h.send(call(3, 'echo', { text: 'c' }));
+    await tick(50);
+    expect(h.sandboxes[1]?.received).toEqual([
+      call(1, 'echo', { text: 'a' }),
+      call(2, 'echo', { text: 'b' }),
+      call(3, 'echo', { text: 'c' }),
+    ]);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
   it('answers a request that exceeds its wall-clock limit, cancels it, and drops the late answer', async () => {
     const h = harness({ policy: { limits: { requestTimeoutMs: 100 } } });
     await tick();
