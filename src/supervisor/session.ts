@@ -17,6 +17,8 @@ import { SessionState } from './session-state.ts';
 /** Exit statuses of a session (DESIGN.md). */
 export const EXIT_OK = 0;
 export const EXIT_BREACH = 70;
+/** The sandbox could not be started (the CLI exits 69, backend unavailable). */
+export const EXIT_UNAVAILABLE = 69;
 
 export interface SessionOptions {
   sessionId: string;
@@ -76,7 +78,18 @@ export class Session {
       roots: this.#o.policy.roots.map((r) => `${r.path}${r.readOnly ? ':ro' : ''}`),
       command: this.#o.command,
     });
-    await this.#startSandbox();
+    try {
+      await this.#startSandbox();
+    } catch (error) {
+      // The log must still close the session, or `audit verify` would report it as cut short.
+      this.#phase = 'ended';
+      this.#o.audit.write({
+        event: 'session.end',
+        reason: 'the sandbox could not be started',
+        exitCode: EXIT_UNAVAILABLE,
+      });
+      throw error;
+    }
     const framer = new LineFramer(this.#o.profile.policy.limits.clientMessageBytes, {
       onLine: (line) => this.#onClientLine(line),
       onOversizeStart: () => undefined,

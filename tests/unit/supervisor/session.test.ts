@@ -279,6 +279,35 @@ describe('Session', () => {
     expect(await h.done).toBe(0);
   });
 
+  it('closes the session in the audit log when the sandbox cannot be started', async () => {
+    const events: AuditEvent[] = [];
+    const session = new Session({
+      sessionId: 'x',
+      profile: ProfileSchema.parse({ name: 't', backend: 'none' }),
+      backend: {
+        name: 'none',
+        probe: () => Promise.resolve({ available: true }),
+        plan: () => plan,
+        launch: () => Promise.reject(new Error('cannot start')),
+      },
+      plan,
+      command: ['server'],
+      policy: {
+        policy: ProfileSchema.parse({ name: 't', backend: 'none' }).policy,
+        roots: [],
+        home: '/',
+        realpath: () => undefined,
+      },
+      audit: { write: (e: AuditEvent) => events.push(e) } as unknown as AuditLog,
+      logger: pino({ level: 'silent' }),
+      clientIn: new PassThrough(),
+      clientOut: new PassThrough(),
+      serverLog: new PassThrough(),
+    });
+    await expect(session.run()).rejects.toThrow('cannot start');
+    expect(events.map((e) => e.event)).toEqual(['session.start', 'session.end']);
+  });
+
   it('never crashes and never forwards a line that fails to parse, whatever the client sends', async () => {
     await fc.assert(
       fc.asyncProperty(
