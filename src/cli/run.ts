@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, realpathSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WardenError, errorMessage } from '../errors.ts';
 import { killAllNow } from '../sandboxes/registry.ts';
+import { hostPaths } from '../util/host-paths.ts';
 import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
@@ -47,13 +48,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       policy: prepared.profile.policy,
       roots: prepared.roots,
       home: os.homedir(),
-      realpath: (p) => {
-        try {
-          return realpathSync.native(p);
-        } catch {
-          return undefined;
-        }
-      },
+      realpath: hostPaths.realpath,
+      readlink: hostPaths.readlink,
     },
     audit,
     logger,

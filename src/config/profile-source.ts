@@ -40,9 +40,13 @@ export function readProfileSource(nameOrFile: string, policyFile?: string): Prof
   } else if ((BUILTIN_PROFILES as readonly string[]).includes(nameOrFile)) {
     file = path.join(PROFILES_DIR, `${nameOrFile}.json`);
   } else if ((PLANNED_PROFILES as readonly string[]).includes(nameOrFile)) {
-    throw new WardenError('backend-unavailable', `the ${nameOrFile} profile is not implemented in this release`, {
-      hint: 'use --profile bwrap (Linux), or --profile none to run without isolation; mcp-warden doctor lists what works here',
-    });
+    throw new WardenError(
+      'backend-unavailable',
+      `the ${nameOrFile} profile is not implemented in this release`,
+      {
+        hint: 'use --profile bwrap (Linux), or --profile none to run without isolation; mcp-warden doctor lists what works here',
+      },
+    );
   } else {
     throw new WardenError('config', `unknown profile "${nameOrFile}"`, {
       hint: `use one of: auto, ${BUILTIN_PROFILES.join(', ')}, or a path to a profile JSON file`,

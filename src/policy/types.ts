@@ -58,6 +58,9 @@ export interface SessionView {
 /**
  * Host facts the pure rules need, injected so policy/ does no I/O itself.
  * `realpath` returns the host realpath of an existing path, or undefined when it does not exist.
+ * `readlink` returns the target of a symlink, or undefined when the path is not a symlink: it is how
+ * a dangling symlink (realpath fails, yet open(O_CREAT) would create its target) is told apart from
+ * a name that does not exist.
  */
 export interface PolicyContext {
   policy: Policy;
@@ -65,6 +68,7 @@ export interface PolicyContext {
   /** The host user's home directory, for `~` expansion. */
   home: string;
   realpath: (path: string) => string | undefined;
+  readlink: (path: string) => string | undefined;
 }
 
 /** Input to decide(). `message` has already passed framing and shape validation. */

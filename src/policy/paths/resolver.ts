@@ -8,28 +8,34 @@ const DEFAULT_BUDGET = 50_000;
  */
 export interface Resolver {
   realpath: (p: string) => string | undefined;
+  readlink: (p: string) => string | undefined;
   readonly exhausted: boolean;
 }
 
 export function createResolver(
   realpath: (p: string) => string | undefined,
+  readlink: (p: string) => string | undefined,
   budget: number = DEFAULT_BUDGET,
 ): Resolver {
-  const cache = new Map<string, string | undefined>();
   let left = budget;
   const resolver = {
     exhausted: false,
-    realpath: (p: string): string | undefined => {
+    realpath: metered(realpath),
+    readlink: metered(readlink),
+  };
+  function metered(lookup: (p: string) => string | undefined): (p: string) => string | undefined {
+    const cache = new Map<string, string | undefined>();
+    return (p) => {
       if (cache.has(p)) return cache.get(p);
       if (left <= 0) {
         resolver.exhausted = true;
         return undefined;
       }
       left--;
-      const real = realpath(p);
-      cache.set(p, real);
-      return real;
-    },
-  };
+      const result = lookup(p);
+      cache.set(p, result);
+      return result;
+    };
+  }
   return resolver;
 }

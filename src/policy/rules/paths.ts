@@ -24,7 +24,7 @@ export function checkRequestPaths(
   const toolName = isCall && typeof params.name === 'string' ? params.name : undefined;
   const tool = toolName === undefined ? undefined : state.tools.get(toolName);
   const writes = toolName !== undefined && matchesGlob(toolName, ctx.policy.tools.write);
-  const resolver = createResolver(ctx.realpath);
+  const resolver = createResolver(ctx.realpath, ctx.readlink);
   for (const site of walkStrings(params, isCall)) {
     if (!mustCheck(site, tool)) continue;
     const anchoring = anchorValue(site.value, ctx, resolver);

@@ -52,7 +52,7 @@ function resultSites(method: string | undefined, result: Record<string, unknown>
 }
 
 function checkSites(sites: readonly UriSite[], ctx: PolicyContext): Rejection | undefined {
-  const resolver = createResolver(ctx.realpath);
+  const resolver = createResolver(ctx.realpath, ctx.readlink);
   for (const { uri, where } of sites) {
     // Only file: URIs name host files; a client's URL parser may see one behind whitespace or NUL.
     if (typeof uri !== 'string' || !surfaceForms(uri).some((form) => FILE_SCHEME.test(form))) continue;

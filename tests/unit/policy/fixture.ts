@@ -70,7 +70,16 @@ export function makeCtx(
     roots: overrides.roots ?? tree.roots,
     home: tree.home,
     realpath: hostRealpath,
+    readlink: hostReadlink,
   };
+}
+
+export function hostReadlink(p: string): string | undefined {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Replace every "$B" in strings (values and keys, any depth) with the tree's base directory. */

@@ -105,6 +105,7 @@ function harness(profile: Partial<ProfileInput> = {}) {
           return undefined;
         }
       },
+      readlink: () => undefined,
     },
     audit,
     logger: pino({ level: 'silent' }),
@@ -297,6 +298,7 @@ describe('Session', () => {
         roots: [],
         home: '/',
         realpath: () => undefined,
+        readlink: () => undefined,
       },
       audit: { write: (e: AuditEvent) => events.push(e) } as unknown as AuditLog,
       logger: pino({ level: 'silent' }),

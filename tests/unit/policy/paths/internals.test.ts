@@ -6,6 +6,9 @@ import { isPathLike } from '../../../../src/policy/paths/forms.ts';
 import { kernelResolve } from '../../../../src/policy/paths/kernel.ts';
 import { createResolver } from '../../../../src/policy/paths/resolver.ts';
 
+/** A fake filesystem without dangling symlinks. */
+const noSymlink = (): string | undefined => undefined;
+
 // A fake host: /r is the root, /r/out -> /etc, /r/in -> /r/d, /etc/passwd exists.
 const existing = new Map([
   ['/', '/'],
@@ -30,7 +33,7 @@ describe('kernelResolve', () => {
     ['/r//./d/', '/r/d'],
     ['/../../r', '/r'],
   ])('%s → %s', (raw, expected) => {
-    expect(kernelResolve(raw, fakeRealpath)).toBe(expected);
+    expect(kernelResolve(raw, fakeRealpath, noSymlink)).toBe(expected);
   });
 });
 
@@ -104,6 +107,7 @@ describe('resolver budget', () => {
     roots: [{ path: '/r', realPath: '/r', readOnly: false }],
     home: '/r',
     realpath: fakeRealpath,
+    readlink: noSymlink,
   };
 
   it('memoises lookups within one message', () => {
@@ -111,18 +115,18 @@ describe('resolver budget', () => {
     const resolver = createResolver((p) => {
       calls++;
       return fakeRealpath(p);
-    });
+    }, noSymlink);
     anchorValue('/r/d/a', ctx, resolver);
     anchorValue('/r/d/b', ctx, resolver);
     expect(calls).toBe(5); // "/", "/r", "/r/d", "/r/d/a", "/r/d/b"
   });
 
   it('refuses instead of trusting a partial answer once the budget is spent', () => {
-    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, 2))).toEqual({
+    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, noSymlink, 2))).toEqual({
       inside: false,
       why: 'needs too many filesystem lookups to anchor',
     });
-    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, 10))).toEqual({
+    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, noSymlink, 10))).toEqual({
       inside: true,
       readOnly: false,
     });

@@ -1,0 +1,24 @@
+import { readlinkSync, realpathSync } from 'node:fs';
+
+/**
+ * The host filesystem facts the policy engine needs, as pure-looking functions (policy/ does no I/O
+ * itself). Each returns undefined instead of throwing.
+ */
+export const hostPaths = {
+  /** realpath(3) of an existing path; undefined when it (or a symlink on the way) does not resolve. */
+  realpath(p: string): string | undefined {
+    try {
+      return realpathSync.native(p);
+    } catch {
+      return undefined;
+    }
+  },
+  /** The target of a symlink; undefined when `p` is not a symlink or does not exist. */
+  readlink(p: string): string | undefined {
+    try {
+      return readlinkSync(p);
+    } catch {
+      return undefined;
+    }
+  },
+};
