@@ -102,9 +102,13 @@ function invalidMessage(reason: string, id: JsonRpcId | undefined): ParseLineRes
 }
 
 function describeParseError(error: unknown): string {
-  // V8's message quotes a snippet of the input; keep it short (wire-errors escapes what remains).
-  const message = error instanceof Error ? error.message : 'parse error';
-  return `invalid JSON: ${truncate(message)}`;
+  // V8's message quotes a snippet of the input, which may be file contents or a secret: it must never
+  // reach the audit log or the client. Keep only where the syntax broke.
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return `invalid JSON: syntax error at character ${position}`;
+  if (/unexpected end/i.test(message)) return 'invalid JSON: unexpected end of input';
+  return 'invalid JSON: syntax error';
 }
 
 function quote(key: string): string {

@@ -246,4 +246,20 @@ describe('parseLine', () => {
     expect(result.value).toEqual(result.message.message);
     expect(Object.getPrototypeOf(result.value)).toBe(Object.prototype);
   });
+
+  // Regression: V8's JSON.parse message quotes the input, so garbage holding file contents or a secret
+  // reached the audit log and the client through the reason.
+  it('never echoes the raw content of an unparseable line in the reason', () => {
+    for (const text of [
+      'AKIAIOSFODNN7EXAMPLE secret=hunter2',
+      '{"a": AKIAIOSFODNN7EXAMPLE}',
+      '{"k": "hunter2"',
+    ]) {
+      const result = parseLine(Buffer.from(text), { maxDepth: 64 });
+      expect(result.ok).toBe(false);
+      const reason = result.ok || result.empty ? '' : result.reason;
+      expect(reason).toMatch(/^invalid JSON: /);
+      expect(reason).not.toMatch(/AKIA|hunter2/);
+    }
+  });
 });
