@@ -1,3 +1,4 @@
+import { sanitizeReason } from '../protocol/wire-errors.ts';
 import type { Direction, RuleId } from '../policy/types.ts';
 
 /** Every audit event has an `event` discriminator; these are the only kinds ever written. */
@@ -18,11 +19,10 @@ export type AuditEvent =
       detail?: string;
     };
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Make a short, single-line, escape-free string safe for logs. */
+/**
+ * Make a short, single-line, escape-free string safe for logs: the same escaping as wire error
+ * messages (control, bidi and line-separator characters), capped at `max` characters.
+ */
 export function redactDetail(value: string, max = 256): string {
-  const clean = value.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return clean.length > max ? `${clean.slice(0, max)}…(${clean.length - max} more chars)` : clean;
+  return sanitizeReason(value, max);
 }

@@ -1,4 +1,5 @@
 import { WardenError } from '../errors.ts';
+import { isRecord } from '../util/is-record.ts';
 import { formatZodError } from './format-zod-error.ts';
 import { PolicySchema } from './policy-schema.ts';
 import { ProfileSchema, type Profile } from './profile-schema.ts';
@@ -18,7 +19,7 @@ export function loadProfile(nameOrFile: string, policyFile?: string): Profile {
 export function validateProfileSource(source: ProfileSource): Profile {
   const { file } = source;
   const raw = parseJsonText(source.text, file, 'profile');
-  if (!isPlainObject(raw)) throw new WardenError('config', `profile ${file}: must be a JSON object`);
+  if (!isRecord(raw)) throw new WardenError('config', `profile ${file}: must be a JSON object`);
   let merged: Record<string, unknown> = raw;
   if (source.policyFile !== undefined && source.policyText !== undefined) {
     const policyRaw = parseJsonText(source.policyText, source.policyFile, 'policy');
@@ -29,7 +30,7 @@ export function validateProfileSource(source: ProfileSource): Profile {
         `invalid policy file ${source.policyFile}:\n${formatZodError(checked.error, '')}`,
       );
     }
-    merged = { ...raw, policy: mergeDeep(isPlainObject(raw.policy) ? raw.policy : {}, policyRaw) };
+    merged = { ...raw, policy: mergeDeep(isRecord(raw.policy) ? raw.policy : {}, policyRaw) };
   }
   const parsed = ProfileSchema.safeParse(merged);
   if (!parsed.success) {
@@ -38,18 +39,14 @@ export function validateProfileSource(source: ProfileSource): Profile {
   return parsed.data;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Merge `over` into `base` without mutating either; `__proto__` keys are copied as data, never as prototypes. */
 function mergeDeep(base: Record<string, unknown>, over: unknown): Record<string, unknown> {
-  if (!isPlainObject(over)) return base;
+  if (!isRecord(over)) return base;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(base)) Object.defineProperty(out, key, dataProperty(value));
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    const next = isPlainObject(current) && isPlainObject(value) ? mergeDeep(current, value) : value;
+    const next = isRecord(current) && isRecord(value) ? mergeDeep(current, value) : value;
     Object.defineProperty(out, key, dataProperty(next));
   }
   return out;

@@ -22,7 +22,4 @@ export function clip(text: string, max: number): string {
   return `${cut}…`;
 }
 
-/** A plain JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isRecord } from '../../util/is-record.ts';

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
-import { findOnPath } from '../process/find-on-path.ts';
+import { findOnPath, findSetpriv } from '../process/find-on-path.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Availability, Backend, ProbeOptions } from '../types.ts';
 import { planBwrap } from './bwrap-plan.ts';
@@ -34,7 +34,7 @@ export const bwrapBackend: Backend = {
   plan(spec) {
     // Resolved on every plan (cheap) so `explain` shows the real path; "bwrap" if it is missing,
     // in which case launch fails with launch-failed naming it.
-    return planBwrap(spec, findBwrap() ?? 'bwrap', findOnPath('setpriv', process.env.PATH));
+    return planBwrap(spec, findBwrap() ?? 'bwrap', findSetpriv());
   },
   launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd),
 };

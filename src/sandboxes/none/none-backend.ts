@@ -1,16 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { findOnPath } from '../process/find-on-path.ts';
+import { findSetpriv } from '../process/find-on-path.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Backend } from '../types.ts';
 import { planNone } from './none-plan.ts';
-
-let setprivPath: string | null | undefined;
-
-/** setpriv from the warden's PATH, looked up once per process; undefined when missing. */
-function findSetpriv(): string | undefined {
-  setprivPath ??= findOnPath('setpriv', process.env.PATH) ?? null;
-  return setprivPath ?? undefined;
-}
 
 /** Set in the environment of a `none` server so its leftovers can be found and killed. */
 export const SANDBOX_MARKER_VAR = 'MCP_WARDEN_SANDBOX';

@@ -30,3 +30,14 @@ function isExecutableFile(file: string): boolean {
     return false;
   }
 }
+
+let setprivPath: string | null | undefined;
+
+/**
+ * setpriv (util-linux) from the warden's PATH, looked up once per process; undefined when missing.
+ * Both backends start their process through `setpriv --pdeathsig KILL` when it exists.
+ */
+export function findSetpriv(): string | undefined {
+  setprivPath ??= findOnPath('setpriv', process.env.PATH) ?? null;
+  return setprivPath ?? undefined;
+}
