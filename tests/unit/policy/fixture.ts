@@ -7,6 +7,7 @@ import type { ResolvedRoot } from '../../../src/config/root.ts';
 import type { JsonRpcId, JsonRpcMessage } from '../../../src/protocol/json-rpc.ts';
 import { idKey } from '../../../src/protocol/json-rpc.ts';
 import { learnTools } from '../../../src/policy/tool-info.ts';
+import { hostPaths } from '../../../src/util/host-paths.ts';
 import type { PolicyContext, PolicyInput, SessionView, ToolInfo } from '../../../src/policy/types.ts';
 
 /**
@@ -53,14 +54,6 @@ export function removeTree(tree: Tree | undefined): void {
   if (tree) fs.rmSync(tree.base, { recursive: true, force: true });
 }
 
-export function hostRealpath(p: string): string | undefined {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return undefined;
-  }
-}
-
 export function makeCtx(
   tree: Tree,
   overrides: { policy?: PolicyFileInput; roots?: ResolvedRoot[] } = {},
@@ -69,17 +62,9 @@ export function makeCtx(
     policy: PolicySchema.parse(overrides.policy ?? {}),
     roots: overrides.roots ?? tree.roots,
     home: tree.home,
-    realpath: hostRealpath,
-    readlink: hostReadlink,
+    realpath: hostPaths.realpath,
+    readlink: hostPaths.readlink,
   };
-}
-
-export function hostReadlink(p: string): string | undefined {
-  try {
-    return fs.readlinkSync(p);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Replace every "$B" in strings (values and keys, any depth) with the tree's base directory. */

@@ -12,6 +12,7 @@ import type { AuditEvent } from '../../../src/audit/events.ts';
 import { ProfileSchema, type ProfileInput } from '../../../src/config/profile-schema.ts';
 import type { Backend, ExitInfo, Sandbox, SandboxPlan } from '../../../src/sandboxes/types.ts';
 import { Session } from '../../../src/supervisor/session.ts';
+import { hostPaths } from '../../../src/util/host-paths.ts';
 
 const rootDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'warden-session-')));
 afterAll(() => rmSync(rootDir, { recursive: true, force: true }));
@@ -98,14 +99,8 @@ function harness(profile: Partial<ProfileInput> = {}) {
       policy: ProfileSchema.parse({ name: 't', backend: 'none', ...profile }).policy,
       roots: [{ path: rootDir, realPath: rootDir, readOnly: false }],
       home: '/nonexistent-home',
-      realpath: (p) => {
-        try {
-          return realpathSync.native(p);
-        } catch {
-          return undefined;
-        }
-      },
-      readlink: () => undefined,
+      realpath: hostPaths.realpath,
+      readlink: hostPaths.readlink,
     },
     audit,
     logger: pino({ level: 'silent' }),
