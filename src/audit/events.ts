@@ -6,7 +6,16 @@ export type AuditEvent =
   | { event: 'session.start'; profile: string; backend: string; roots: string[]; command: string[] }
   | { event: 'session.end'; reason: string; exitCode: number }
   | { event: 'sandbox.start'; backend: string; pid: number; generation: number }
-  | { event: 'sandbox.stop'; pid: number; code: number | null; signal: string | null; reason: string }
+  | {
+      event: 'sandbox.stop';
+      pid: number;
+      code: number | null;
+      signal: string | null;
+      reason: string;
+      /** The resource limit that stopped the sandbox, when the backend can tell (ExitInfo.limit). */
+      limit?: string;
+      detail?: string;
+    }
   | {
       event: 'verdict';
       direction: Direction;

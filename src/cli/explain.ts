@@ -26,6 +26,7 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
         readOnlyPaths: spec.readOnlyPaths,
         notes: plan.notes,
         unenforced: plan.unenforced,
+        ...(plan.details === undefined ? {} : { details: plan.details }),
         warnings: prepared.warnings,
         onClientBreach: profile.onClientBreach,
         onServerBreach: profile.onServerBreach,

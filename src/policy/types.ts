@@ -20,6 +20,7 @@ export type RuleId =
   | 'protocol.duplicate-id'
   | 'request.timeout'
   | 'sandbox.exited'
+  | 'sandbox.limit'
   | 'tool.description-poisoned'
   | 'tool.definition-changed'
   | 'rate.exceeded';

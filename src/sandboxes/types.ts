@@ -46,11 +46,26 @@ export interface SandboxPlan {
   notes: string[];
   /** Limits the backend cannot enforce, stated so the user is never misled. */
   unenforced: string[];
+  /**
+   * Backend-specific description that `explain` prints in full and `launch` consumes: docker/gvisor the
+   * container create options, seatbelt the generated profile, isolate the bundle. Undefined for backends
+   * whose argv says everything (none, bwrap).
+   */
+  details?: Record<string, unknown>;
 }
+
+/** Which resource limit stopped a sandbox, as far as the backend can tell. */
+export type LimitKind = 'memory' | 'pids' | 'cpu' | 'wall-clock';
 
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /**
+   * Set when the backend knows a resource limit ended the sandbox (docker's OOM flag, the isolate's
+   * heap or CPU watchdog); the session then reports rule `sandbox.limit` instead of `sandbox.exited`.
+   * Undefined: an ordinary exit, or the backend cannot tell.
+   */
+  limit?: { kind: LimitKind; detail: string };
 }
 
 /** A running sandbox. stdin/stdout carry the server's JSON-RPC; stderr is the server's log. */

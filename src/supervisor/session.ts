@@ -146,8 +146,16 @@ export class Session {
           code: info.code,
           signal: info.signal,
           reason: expected ? this.#stopReason : 'the server exited on its own',
+          ...(info.limit ? { limit: info.limit.kind, detail: info.limit.detail } : {}),
         });
         if (expected) return;
+        if (info.limit) {
+          this.#serverBreach(
+            'sandbox.limit',
+            `server stopped by its ${info.limit.kind} limit: ${info.limit.detail}`,
+          );
+          return;
+        }
         const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
         this.#serverBreach('sandbox.exited', `server exited with ${how}`);
       },
