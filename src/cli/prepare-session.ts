@@ -53,6 +53,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
     );
   }
   for (const limit of plan.unenforced) warnings.push(`the ${backend.name} backend cannot enforce ${limit}`);
+  warnings.push(...(plan.warnings ?? []));
   return { profile, backend, roots, spec, plan, warnings };
 }
 

@@ -27,7 +27,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   // Launch first, load the rest of the warden while the server boots: the session, policy and
   // logging modules cost tens of milliseconds that would otherwise add to every cold start.
   // The client's first message simply waits in the stdin pipe meanwhile.
-  const firstSandbox = prepared.backend.launch(prepared.plan);
+  const firstSandbox = prepared.backend.launch(prepared.plan, { onProgress: (line) => warn(line) });
   firstSandbox.catch(() => undefined); // reported through the session, which awaits it
   const [{ Session }, { AuditLog }, { createLogger }] = await Promise.all([
     import('../supervisor/session.ts'),

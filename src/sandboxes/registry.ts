@@ -1,5 +1,6 @@
 import { WardenError } from '../errors.ts';
 import { bwrapBackend } from './bwrap/bwrap-backend.ts';
+import { dockerBackend, gvisorBackend } from './docker/docker-backend.ts';
 import { noneBackend } from './none/none-backend.ts';
 import { killAllNow } from './process/spawn-sandbox-process.ts';
 import type { Backend, BackendName, ProbeOptions } from './types.ts';
@@ -14,7 +15,12 @@ export const BACKEND_NAMES: readonly BackendName[] = [
   'none',
 ];
 
-const implemented: Partial<Record<BackendName, Backend>> = { bwrap: bwrapBackend, none: noneBackend };
+const implemented: Partial<Record<BackendName, Backend>> = {
+  gvisor: gvisorBackend,
+  docker: dockerBackend,
+  bwrap: bwrapBackend,
+  none: noneBackend,
+};
 
 /**
  * The backend called `name`. Throws WardenError('backend-unavailable') for a backend of the design

@@ -27,6 +27,11 @@ export interface LaunchSpec {
   roots: readonly ResolvedRoot[];
   /** Extra read-only host paths the server needs: its runtime (binary, shared libraries) and its package. */
   readOnlyPaths: string[];
+  /**
+   * The subset of `readOnlyPaths` that is the executable itself and its shared libraries (ldd). A
+   * container backend whose image already provides that runtime leaves these out of its mounts.
+   */
+  runtimePaths: string[];
   /** Working directory inside the sandbox (first root, else /tmp). */
   cwd: string;
   limits: Limits;
@@ -46,6 +51,8 @@ export interface SandboxPlan {
   notes: string[];
   /** Limits the backend cannot enforce, stated so the user is never misled. */
   unenforced: string[];
+  /** Problems the user should fix before relying on the sandbox (e.g. a rw root the sandbox user cannot write); printed on stderr. */
+  warnings?: string[];
   /**
    * Backend-specific description that `explain` prints in full and `launch` consumes: docker/gvisor the
    * container create options, seatbelt the generated profile, isolate the bundle. Undefined for backends
@@ -88,8 +95,21 @@ export interface ProbeOptions {
   cacheDir?: string;
 }
 
+/** One fact a probe checked, for `doctor` (e.g. "engine reachable", "runsc registered"). */
+export interface ProbeCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export type Availability =
-  { available: true; version?: string } | { available: false; reason: string; fix: string };
+  | { available: true; version?: string; checks?: ProbeCheck[] }
+  | { available: false; reason: string; fix: string; checks?: ProbeCheck[] };
+
+export interface LaunchOptions {
+  /** Human progress lines for slow first-time steps (building an image); undefined: silent. */
+  onProgress?: (line: string) => void;
+}
 
 export interface Backend {
   readonly name: BackendName;
@@ -101,5 +121,5 @@ export interface Backend {
   /** Pure: the exact sandbox this backend would launch for `spec`. */
   plan(spec: LaunchSpec): SandboxPlan;
   /** Spawn the plan. Rejects with WardenError('launch-failed') if the process cannot start. */
-  launch(plan: SandboxPlan): Promise<Sandbox>;
+  launch(plan: SandboxPlan, options?: LaunchOptions): Promise<Sandbox>;
 }

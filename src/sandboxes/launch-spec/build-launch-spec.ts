@@ -56,7 +56,8 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
     argv = resolveCommand(input.command, input.hostPath);
   }
   const [executable, ...args] = argv as [string, ...string[]];
-  for (const file of await runtimeLibraries(executable, input.cacheDir)) readOnly.add(file);
+  const runtimePaths = await runtimeLibraries(executable, input.cacheDir);
+  for (const file of runtimePaths) readOnly.add(file);
 
   const scriptIndex = findScriptArgument(executable, args);
   if (scriptIndex !== undefined) {
@@ -74,6 +75,7 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
     env: { ...BASELINE_ENV, ...input.env },
     roots: input.roots,
     readOnlyPaths: [...readOnly],
+    runtimePaths,
     cwd: input.roots[0]?.path ?? '/tmp',
     limits: input.limits,
     network: input.network,

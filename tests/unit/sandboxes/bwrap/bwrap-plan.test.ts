@@ -11,6 +11,7 @@ const spec: LaunchSpec = {
     { path: '/docs', realPath: '/docs', readOnly: true },
   ],
   readOnlyPaths: ['/usr/bin/node', '/lib64/ld-linux-x86-64.so.2', '/srv/pkg', '/srv/node_modules', '/docs'],
+  runtimePaths: ['/usr/bin/node', '/lib64/ld-linux-x86-64.so.2'],
   cwd: '/data',
   limits: { memoryMb: 256, cpus: 1, pids: 64, tmpfsMb: 16 },
   network: false,

@@ -8,6 +8,7 @@ const spec: LaunchSpec = {
   env: { PATH: '/usr/bin', A: '1' },
   roots: [],
   readOnlyPaths: ['/usr/bin/node'],
+  runtimePaths: ['/usr/bin/node'],
   cwd: '/tmp',
   limits: { memoryMb: 128 },
   network: false,

@@ -1,0 +1,85 @@
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
+import path from 'node:path';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const POLL_MS = 500;
+
+/**
+ * Pure: the directory of the `pids` cgroup in /proc/PID/cgroup text: the v1 `pids` hierarchy, else the
+ * v2 unified one. Undefined when neither is listed.
+ */
+export function pidsCgroupDir(procCgroup: string, root = CGROUP_ROOT): string | undefined {
+  let unified: string | undefined;
+  for (const line of procCgroup.split('\n')) {
+    const [, controllers, cgroupPath] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (controllers === undefined || cgroupPath === undefined) continue;
+    if (controllers.split(',').includes('pids')) return path.join(root, 'pids', cgroupPath);
+    if (controllers === '') unified = path.join(root, cgroupPath);
+  }
+  return unified;
+}
+
+/** Pure: the `max` counter of a pids.events file (how many forks the limit refused); 0 when absent. */
+export function parsePidsEvents(text: string): number {
+  const match = /^max (\d+)$/m.exec(text);
+  return match?.[1] === undefined ? 0 : Number(match[1]);
+}
+
+/** Watches one container's pids cgroup for refused forks. */
+export interface PidsWatch {
+  /** The highest refused-fork count seen so far (0: the limit was never hit, or nothing was readable). */
+  refused(): number;
+  close(): void;
+}
+
+/**
+ * Watch the pids cgroup of host process `pid` (the container's init): `onLimit` is called once, the first
+ * time the kernel refuses a fork because of the pids limit. Uses inotify on pids.events (the kernel
+ * signals changes to it) with a slow poll as a fallback. A host where the cgroup cannot be read (a
+ * remote engine) yields a watch that never fires.
+ */
+export function watchPidsLimit(pid: number, onLimit: (refused: number) => void): PidsWatch {
+  let dir: string | undefined;
+  try {
+    dir = pidsCgroupDir(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+  } catch {
+    dir = undefined;
+  }
+  const file = dir === undefined ? undefined : path.join(dir, 'pids.events');
+  let refused = 0;
+  let fired = false;
+  const check = (): void => {
+    if (file === undefined) return;
+    try {
+      refused = Math.max(refused, parsePidsEvents(readFileSync(file, 'utf8')));
+    } catch {
+      return; // The cgroup is gone with the container.
+    }
+    if (refused > 0 && !fired) {
+      fired = true;
+      onLimit(refused);
+    }
+  };
+  let watcher: FSWatcher | undefined;
+  if (file !== undefined) {
+    try {
+      watcher = watch(file, { persistent: false }, check);
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+  }
+  const timer = setInterval(check, POLL_MS);
+  timer.unref();
+  check();
+  return {
+    refused: () => {
+      check();
+      return refused;
+    },
+    close: () => {
+      clearInterval(timer);
+      watcher?.close();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import path from 'node:path';
+import type { LaunchSpec, Limits, SandboxPlan } from '../types.ts';
+import { BACKEND_LABEL, OWNER_LABEL } from './owner.ts';
+
+/** The two container backends: the same hardening, runc (host kernel) or runsc (gVisor). */
+export type ContainerBackendName = 'docker' | 'gvisor';
+
+/** Where node lives inside the runtime image, whatever its path on the host. */
+export const IMAGE_NODE = '/usr/local/bin/node';
+
+/** Limits applied when the profile sets none: a container is never unlimited. */
+export const DEFAULT_CONTAINER_LIMITS: Readonly<Required<Limits>> = {
+  memoryMb: 512,
+  cpus: 1,
+  // gVisor's ptrace platform needs host threads of its own inside the same pids cgroup (see profiles).
+  pids: 256,
+  tmpfsMb: 64,
+};
+
+/** The runtime image a container starts from (src/sandboxes/docker/image). */
+export interface ImageRef {
+  /** Content-addressed tag, e.g. mcp-warden/node:1f2e3d4c5b6a7980-2 */
+  tag: string;
+  /** Host realpath of the node binary the image was built from; undefined: the image has no node. */
+  nodeRealPath: string | undefined;
+}
+
+export interface ContainerPlanOptions {
+  backend: ContainerBackendName;
+  image: ImageRef;
+  /** Host realpath of spec.executable (the planner is pure: the caller resolves it). */
+  executableRealPath: string;
+  /** uid:gid the server runs as; never 0 (see containerUser). */
+  user: { uid: number; gid: number };
+  /** Value of the owner label (owner.ts formatOwner). */
+  owner: string;
+}
+
+/** One bind mount of the container spec (the Docker Engine API `Mount` object). */
+export interface BindMount {
+  Type: 'bind';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
+  BindOptions: { Propagation: 'rprivate' };
+}
+
+/**
+ * The Docker Engine API body for POST /containers/create: exactly what the warden sends (dockerode
+ * passes it through), so `explain` shows the real thing.
+ */
+export interface ContainerCreateBody {
+  Image: string;
+  Cmd: string[];
+  Entrypoint: string[];
+  Env: string[];
+  User: string;
+  WorkingDir: string;
+  Hostname: string;
+  Labels: Record<string, string>;
+  AttachStdin: true;
+  AttachStdout: true;
+  AttachStderr: true;
+  OpenStdin: true;
+  StdinOnce: true;
+  Tty: false;
+  NetworkDisabled: boolean;
+  StopSignal: 'SIGTERM';
+  HostConfig: {
+    Runtime: 'runc' | 'runsc';
+    NetworkMode: 'none' | 'bridge';
+    ReadonlyRootfs: true;
+    Tmpfs: Record<string, string>;
+    Mounts: BindMount[];
+    CapDrop: ['ALL'];
+    CapAdd: [];
+    SecurityOpt: string[];
+    Privileged: false;
+    Init: true;
+    IpcMode: 'private';
+    PidMode: '';
+    UsernsMode: '';
+    Memory: number;
+    MemorySwap: number;
+    NanoCpus: number;
+    PidsLimit: number;
+    Ulimits: Array<{ Name: string; Soft: number; Hard: number }>;
+    LogConfig: { Type: 'none'; Config: Record<string, never> };
+    AutoRemove: false;
+    Devices: [];
+  };
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Pure: the container that runs `spec`. Hardening on every container: no network, read-only root
+ * filesystem, size-capped tmpfs /tmp, non-root user, all capabilities dropped, no-new-privileges, the
+ * engine's default seccomp profile, memory/CPU/pids limits, private namespaces, no docker socket, an
+ * init process that reaps zombies. gvisor is the same container under runtime runsc.
+ * Roots are mounted at their own paths; the server's code read-only. When the image already carries
+ * the node that `spec` runs, the runtime (binary and libraries) comes from the image, not the host.
+ */
+export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): SandboxPlan {
+  const limits = { ...DEFAULT_CONTAINER_LIMITS, ...definedOnly(spec.limits) };
+  const fromImage =
+    options.image.nodeRealPath !== undefined && options.executableRealPath === options.image.nodeRealPath;
+  const executable = fromImage ? IMAGE_NODE : spec.executable;
+  const runtime = new Set(fromImage ? spec.runtimePaths : []);
+  const mounts = orderMounts(collectMounts(spec, runtime));
+  const runsc = options.backend === 'gvisor';
+  const env = { ...spec.env, HOME: '/tmp' };
+  const body: ContainerCreateBody = {
+    Image: options.image.tag,
+    Cmd: [executable, ...spec.args],
+    Entrypoint: [],
+    Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
+    User: `${options.user.uid}:${options.user.gid}`,
+    WorkingDir: spec.cwd,
+    Hostname: 'mcp-warden',
+    Labels: { [OWNER_LABEL]: options.owner, [BACKEND_LABEL]: options.backend },
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    // The engine closes the server's stdin when the warden's attach ends (a dead warden included).
+    StdinOnce: true,
+    Tty: false,
+    NetworkDisabled: !spec.network,
+    StopSignal: 'SIGTERM',
+    HostConfig: {
+      Runtime: runsc ? 'runsc' : 'runc',
+      NetworkMode: spec.network ? 'bridge' : 'none',
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': `rw,nosuid,nodev,noexec,size=${limits.tmpfsMb}m,mode=1777` },
+      Mounts: mounts,
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      // No seccomp=… option: the engine applies its default profile to every container that has none.
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      Init: true,
+      IpcMode: 'private',
+      PidMode: '',
+      UsernsMode: '',
+      Memory: limits.memoryMb * MiB,
+      // Equal to Memory: no swap, so the memory limit is a real limit.
+      MemorySwap: limits.memoryMb * MiB,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      PidsLimit: limits.pids,
+      Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
+      // The warden relays stdout/stderr itself; the engine keeps no log (a flood cannot fill its disk).
+      LogConfig: { Type: 'none', Config: {} },
+      AutoRemove: false,
+      Devices: [],
+    },
+  };
+  return {
+    backend: options.backend,
+    argv: body.Cmd,
+    env,
+    cwd: spec.cwd,
+    notes: [
+      runsc
+        ? 'kernel: gVisor (runsc) user-space kernel; the host kernel is not reachable from the server'
+        : 'kernel: the host kernel (runc), behind the default seccomp profile',
+      'filesystem: read-only image with node only (no shell, no package manager); the roots and the server code mounted at their own paths; private /tmp',
+      spec.network ? 'network: bridge (network allowed by the profile)' : 'network: none',
+      `user: ${body.User} (never root), all capabilities dropped, no-new-privileges`,
+      `limits: memory ${limits.memoryMb} MiB (no swap), cpus ${limits.cpus}, pids ${limits.pids}, /tmp ${limits.tmpfsMb} MiB`,
+      fromImage
+        ? `runtime: node from image ${options.image.tag}`
+        : `runtime: ${spec.executable} and its libraries mounted read-only from the host`,
+      'environment: only the given variables, plus HOME=/tmp and HOSTNAME=mcp-warden (the engine always sets HOSTNAME)',
+    ],
+    unenforced:
+      runsc && spec.network ? ['network (runsc is registered with --network=none on this host)'] : [],
+    details: { container: body },
+  };
+}
+
+/**
+ * The uid/gid the server runs as: the warden's own when it is not root (rw roots are then writable
+ * exactly when the warden could write them), else nobody (65534). Never root.
+ */
+export function containerUser(uid: number, gid: number): { uid: number; gid: number } {
+  return uid === 0 ? { uid: 65534, gid: 65534 } : { uid, gid };
+}
+
+function collectMounts(spec: LaunchSpec, provided: ReadonlySet<string>): BindMount[] {
+  const mounts: BindMount[] = [];
+  const taken = new Set<string>();
+  const add = (source: string, target: string, readOnly: boolean): void => {
+    if (taken.has(target)) return;
+    taken.add(target);
+    mounts.push({
+      Type: 'bind',
+      Source: source,
+      Target: target,
+      ReadOnly: readOnly,
+      BindOptions: { Propagation: 'rprivate' },
+    });
+  };
+  // Roots first so they win over a read-only path at the same destination: they are the user's intent.
+  // The resolved directory is the source (a symlink swapped later cannot redirect the mount), mounted
+  // at the given path and at its real path.
+  for (const root of spec.roots) {
+    for (const target of new Set([root.path, root.realPath])) add(root.realPath, target, root.readOnly);
+  }
+  for (const file of spec.readOnlyPaths) if (!provided.has(file)) add(file, file, true);
+  return mounts;
+}
+
+/** Parents before children, for a readable `explain` (the engine sorts mounts the same way). */
+function orderMounts(mounts: BindMount[]): BindMount[] {
+  const depth = (target: string): number => path.posix.normalize(target).split('/').filter(Boolean).length;
+  return mounts
+    .map((mount, index) => ({ mount, index }))
+    .sort((a, b) => depth(a.mount.Target) - depth(b.mount.Target) || a.index - b.index)
+    .map(({ mount }) => mount);
+}
+
+function definedOnly(limits: Limits): Limits {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)) as Limits;
+}

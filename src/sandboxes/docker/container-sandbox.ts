@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import { errorMessage, WardenError } from '../../errors.ts';
+import type { ExitInfo, Sandbox } from '../types.ts';
+import { watchPidsLimit } from './cgroup-watch.ts';
+import type { ContainerCreateBody } from './container-plan.ts';
+
+/** Delay between the ladder's steps: close stdin → SIGTERM → SIGKILL (each a round trip to the engine). */
+const LADDER_STEP_MS = 500;
+/** How long removing a container may take before the warden gives up on it (the reaper catches it). */
+const REMOVE_TIMEOUT_MS = 10_000;
+
+/** Containers this warden started and has not removed yet. */
+const live = new Set<ContainerSandbox>();
+
+/** The containers still to be removed, for a last synchronous cleanup (see killAllContainersNow). */
+export function liveContainerIds(): string[] {
+  return [...live].map((sandbox) => sandbox.id);
+}
+
+interface ContainerSandbox extends Sandbox {
+  readonly id: string;
+}
+
+/**
+ * Create, attach, start: one container per session. stdin/stdout/stderr are the container's own
+ * (demultiplexed from the attach stream). `exited` resolves after the container has stopped AND been
+ * removed, with ExitInfo.limit set when the engine saw an OOM kill or the pids limit refused a fork
+ * (the warden then kills the container: a fork bomb ends the session). On any failure the half-made
+ * container is removed and WardenError('launch-failed') says what failed.
+ */
+export async function launchContainer(docker: Docker, body: ContainerCreateBody): Promise<Sandbox> {
+  const name = `mcp-warden-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let container: Docker.Container | undefined;
+  try {
+    container = await docker.createContainer({ ...(body as unknown as Docker.ContainerCreateOptions), name });
+    const attached = container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    });
+    // Waiting is requested before start so a server that exits at once is still seen exiting.
+    const waited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+    const stream = (await attached) as unknown as Duplex;
+    await container.start();
+    const info = await container.inspect();
+    return wrap(docker, container, stream, waited, info.State.Pid);
+  } catch (error) {
+    if (container !== undefined) await removeQuietly(container);
+    const message = errorMessage(error);
+    throw new WardenError('launch-failed', `cannot start the sandbox container: ${message}`, {
+      cause: error,
+      hint: /No such image/i.test(message)
+        ? 'run mcp-warden image build'
+        : /unknown or invalid runtime|runtime/i.test(message)
+          ? 'register gVisor as runtime "runsc" in /etc/docker/daemon.json and restart dockerd (see mcp-warden doctor)'
+          : 'see mcp-warden doctor',
+    });
+  }
+}
+
+function wrap(
+  docker: Docker,
+  container: Docker.Container,
+  stream: Duplex,
+  waited: Promise<{ StatusCode: number }>,
+  pid: number,
+): ContainerSandbox {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  docker.modem.demuxStream(stream, stdout, stderr);
+  stream.on('end', () => {
+    stdout.end();
+    stderr.end();
+  });
+  stream.on('error', () => undefined);
+  const stdin = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (stream.destroyed || stream.writableEnded) {
+        callback(); // Like a closed pipe: the exit is reported through `exited`.
+        return;
+      }
+      stream.write(chunk, () => callback());
+    },
+    final(callback) {
+      if (!stream.destroyed && !stream.writableEnded) stream.end();
+      callback();
+    },
+  });
+  stdin.on('error', () => undefined);
+
+  let limit: ExitInfo['limit'];
+  const pids = watchPidsLimit(pid, (refused) => {
+    limit ??= { kind: 'pids', detail: `the pids limit refused ${refused} new processes or threads` };
+    void kill('SIGKILL');
+  });
+
+  let removal: Promise<void> | undefined;
+  const remove = (): Promise<void> => {
+    removal ??= removeQuietly(container);
+    return removal;
+  };
+
+  const exited: Promise<ExitInfo> = waited
+    .then(
+      (result) => result.StatusCode,
+      () => null, // The engine went away: the container's fate is unknown; the reaper will see to it.
+    )
+    .then(async (code) => {
+      pids.close();
+      if (pids.refused() > 0) {
+        limit ??= {
+          kind: 'pids',
+          detail: `the pids limit refused ${pids.refused()} new processes or threads`,
+        };
+      }
+      try {
+        const state = (await container.inspect()).State;
+        if (state.OOMKilled)
+          limit = { kind: 'memory', detail: 'killed by the kernel at the memory limit (OOM)' };
+      } catch {
+        // Already gone.
+      }
+      stream.destroy();
+      await remove();
+      live.delete(sandbox);
+      return { code, signal: null, ...(limit ? { limit } : {}) };
+    });
+
+  async function kill(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    try {
+      await container.kill({ signal });
+    } catch {
+      // Not running any more (409) or gone (404): nothing to do.
+    }
+  }
+
+  const sandbox: ContainerSandbox = {
+    id: container.id,
+    pid,
+    stdin,
+    stdout,
+    stderr,
+    exited,
+    async stop(options = {}) {
+      let done = false;
+      void exited.then(() => (done = true));
+      if (options.graceful !== false) {
+        stdin.end();
+        await Promise.race([exited, delay(LADDER_STEP_MS)]);
+        if (!done) await kill('SIGTERM');
+        await Promise.race([exited, delay(LADDER_STEP_MS)]);
+      }
+      if (!done) await kill('SIGKILL');
+      return Promise.race([
+        exited,
+        delay(REMOVE_TIMEOUT_MS).then(async () => {
+          await remove();
+          return { code: null, signal: 'SIGKILL' as const };
+        }),
+      ]);
+    },
+  };
+  live.add(sandbox);
+  return sandbox;
+}
+
+async function removeQuietly(container: Docker.Container): Promise<void> {
+  try {
+    await Promise.race([container.remove({ force: true, v: true }), delay(REMOVE_TIMEOUT_MS)]);
+  } catch {
+    // 404: already removed. Anything else: the reaper of the next warden start removes it.
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,66 @@
+import { realpathSync } from 'node:fs';
+import { WardenError } from '../../errors.ts';
+import { cacheDir } from '../../util/cache-dir.ts';
+import type { Availability, Backend, LaunchSpec, ProbeOptions, SandboxPlan } from '../types.ts';
+import { launchContainer } from './container-sandbox.ts';
+import {
+  type ContainerBackendName,
+  type ContainerCreateBody,
+  containerUser,
+  planContainer,
+} from './container-plan.ts';
+import { dockerConnection } from './docker-connection.ts';
+import { probeContainerBackend } from './docker-probe.ts';
+import { ensureNodeImage, nodeImageRef } from './image/node-image.ts';
+import { currentOwner, formatOwner } from './owner.ts';
+import { reapOrphans } from './reap.ts';
+import { rootAccessWarnings } from './root-access.ts';
+
+/**
+ * A container backend on the Docker engine through dockerode: `docker` (runc, the host kernel) or
+ * `gvisor` (runsc, a user-space kernel). One container per session, labelled with its warden; the
+ * containers of dead wardens are reaped when the next one launches.
+ */
+function containerBackend(name: ContainerBackendName): Backend {
+  const probes = new Map<string, Promise<Availability>>();
+  return {
+    name,
+    probe(options: ProbeOptions = {}) {
+      const key = options.cacheDir ?? '';
+      let probe = probes.get(key);
+      if (probe === undefined) {
+        probe = probeContainerBackend(name, options.cacheDir);
+        probes.set(key, probe);
+      }
+      return probe;
+    },
+    plan(spec: LaunchSpec): SandboxPlan {
+      const image = nodeImageRef(cacheDir());
+      const user = containerUser(process.getuid?.() ?? 65534, process.getgid?.() ?? 65534);
+      const plan = planContainer(spec, {
+        backend: name,
+        image,
+        executableRealPath: realpathSync(spec.executable),
+        user,
+        owner: formatOwner(currentOwner()),
+      });
+      const warnings = rootAccessWarnings(spec.roots, user);
+      return warnings.length > 0 ? { ...plan, warnings } : plan;
+    },
+    async launch(plan, options = {}) {
+      const body = plan.details?.container as ContainerCreateBody | undefined;
+      if (body === undefined)
+        throw new WardenError('internal', `the ${name} backend was given a plan without a container`);
+      const docker = await dockerConnection();
+      const image = nodeImageRef(cacheDir());
+      await Promise.all([
+        body.Image === image.tag ? ensureNodeImage(docker, image, options.onProgress) : undefined,
+        reapOrphans(docker),
+      ]);
+      return launchContainer(docker, body);
+    },
+  };
+}
+
+export const dockerBackend = containerBackend('docker');
+export const gvisorBackend = containerBackend('gvisor');

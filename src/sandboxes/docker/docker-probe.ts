@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { errorMessage } from '../../errors.ts';
+import { readCached, writeCached } from '../../util/disk-cache.ts';
+import type { Availability, ProbeCheck } from '../types.ts';
+import { type ContainerBackendName, IMAGE_NODE } from './container-plan.ts';
+import { dockerConnection, withTimeout } from './docker-connection.ts';
+import { ensureNodeImage, hasImage, nodeImageRef } from './image/node-image.ts';
+
+const ENGINE_TIMEOUT_MS = 3000;
+const TRIAL_TIMEOUT_MS = 30_000;
+/** How long a successful runsc trial container is trusted on disk (the engine's id and version are part of the key). */
+const TRIAL_CACHE_MS = 10 * 60 * 1000;
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+const ENGINE_FIX =
+  'install Docker (apt-get install -y docker.io) and start the engine (systemctl start docker, or dockerd &); ' +
+  'the warden talks to DOCKER_HOST or /var/run/docker.sock';
+const RUNSC_FIX =
+  'install gVisor (apt-get install -y runsc), register it in /etc/docker/daemon.json as ' +
+  '{"runtimes":{"runsc":{"path":"/usr/bin/runsc","runtimeArgs":["--network=none"]}}} and restart dockerd';
+
+/**
+ * Can the `backend` container backend run here? docker: the engine answers. gvisor: also the runtime
+ * `runsc` is registered and a trial container actually starts under it (cached on disk when `cacheDir`
+ * is given). `checks` lists each fact for `doctor`, including whether the runtime image is present.
+ */
+export async function probeContainerBackend(
+  backend: ContainerBackendName,
+  cacheDir: string | undefined,
+): Promise<Availability> {
+  const checks: ProbeCheck[] = [];
+  if (process.platform !== 'linux') {
+    return {
+      available: false,
+      reason: `the offline image is built from the host's node binary, which needs a Linux host (this is ${process.platform})`,
+      fix: process.platform === 'darwin' ? 'use --profile seatbelt on macOS' : 'use a Linux host',
+    };
+  }
+  // No engine configured at all: answer without loading dockerode (auto probes this on every start).
+  if (process.env.DOCKER_HOST === undefined && !existsSync(DEFAULT_SOCKET)) {
+    return {
+      available: false,
+      reason: `no docker engine (${DEFAULT_SOCKET} does not exist)`,
+      fix: ENGINE_FIX,
+      checks,
+    };
+  }
+  const docker = await dockerConnection();
+  let info: { ID?: string; ServerVersion?: string; Runtimes?: Record<string, { path?: string }> };
+  try {
+    await withTimeout(docker.ping(), ENGINE_TIMEOUT_MS, 'the docker engine');
+    info = (await withTimeout(docker.info(), ENGINE_TIMEOUT_MS, 'the docker engine')) as typeof info;
+  } catch (error) {
+    const message = errorMessage(error);
+    checks.push({ name: 'engine', ok: false, detail: message });
+    return {
+      available: false,
+      reason: `the docker engine is not reachable: ${message}`,
+      fix: /EACCES|permission denied/i.test(message)
+        ? 'add your user to the docker group (usermod -aG docker $USER, then log in again) or run as root'
+        : ENGINE_FIX,
+      checks,
+    };
+  }
+  const version = info.ServerVersion ?? 'unknown';
+  checks.push({ name: 'engine', ok: true, detail: `docker ${version} reachable` });
+  const image = nodeImageRef(cacheDir);
+  let imagePresent = false;
+  try {
+    imagePresent = await hasImage(docker, image.tag);
+  } catch {
+    imagePresent = false;
+  }
+  checks.push({
+    name: 'image',
+    ok: imagePresent,
+    detail: imagePresent
+      ? `${image.tag} present`
+      : `${image.tag} not built yet: it is built on first use, or now with mcp-warden image build`,
+  });
+  if (backend === 'docker') return { available: true, version, checks };
+
+  const runsc = info.Runtimes?.runsc;
+  if (runsc === undefined) {
+    checks.push({ name: 'runsc', ok: false, detail: 'not registered with the engine' });
+    return {
+      available: false,
+      reason: 'the gVisor runtime runsc is not registered with the docker engine',
+      fix: RUNSC_FIX,
+      checks,
+    };
+  }
+  const key = `gvisor-trial\0${info.ID ?? ''}\0${version}\0${runsc.path ?? ''}\0${image.tag}`;
+  const cached = cacheDir === undefined ? undefined : readCached<string>(cacheDir, key, TRIAL_CACHE_MS);
+  if (cached !== undefined) {
+    checks.push({
+      name: 'runsc',
+      ok: true,
+      detail: `registered (${runsc.path ?? 'runsc'}); trial container passed recently: ${cached}`,
+    });
+    return { available: true, version: `runsc, docker ${version}`, checks };
+  }
+  try {
+    const release = await withTimeout(
+      trialContainer(docker, image),
+      TRIAL_TIMEOUT_MS,
+      'the runsc trial container',
+    );
+    checks.push({
+      name: 'runsc',
+      ok: true,
+      detail: `registered (${runsc.path ?? 'runsc'}); trial container ran, kernel ${release}`,
+    });
+    if (cacheDir !== undefined) writeCached(cacheDir, key, `kernel ${release}`);
+    return { available: true, version: `runsc, docker ${version}`, checks };
+  } catch (error) {
+    const message = errorMessage(error);
+    checks.push({ name: 'runsc', ok: false, detail: `registered, but a trial container failed: ${message}` });
+    return {
+      available: false,
+      reason: `runsc cannot start a container here: ${message}`,
+      fix: RUNSC_FIX,
+      checks,
+    };
+  }
+}
+
+/** Run node under runsc with no network and return the kernel release it reports (gVisor's own). */
+async function trialContainer(docker: Docker, image: ReturnType<typeof nodeImageRef>): Promise<string> {
+  await ensureNodeImage(docker, image);
+  const container = await docker.createContainer({
+    Image: image.tag,
+    Cmd: [IMAGE_NODE, '-e', 'process.stdout.write(require("os").release())'],
+    User: '65534:65534',
+    NetworkDisabled: true,
+    Labels: { 'dev.mcp-warden.probe': '1' },
+    HostConfig: {
+      Runtime: 'runsc',
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      AutoRemove: false,
+    },
+  });
+  try {
+    await container.start();
+    const result = (await container.wait()) as { StatusCode: number };
+    const logs = await container.logs({ stdout: true, stderr: true });
+    const text = demuxText(logs);
+    if (result.StatusCode !== 0) throw new Error(`exit status ${result.StatusCode}: ${text.slice(0, 300)}`);
+    return text.trim();
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** The payload of a non-TTY log buffer (8-byte frame headers stripped). */
+function demuxText(buffer: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let offset = 0; offset + 8 <= buffer.length;) {
+    const size = buffer.readUInt32BE(offset + 4);
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,32 @@
+import type Docker from 'dockerode';
+import { currentOwner, isOrphaned, OWNER_LABEL, parseOwner, processStartTime } from './owner.ts';
+
+/**
+ * Remove the containers of dead wardens of this host (a warden killed with SIGKILL cannot remove its
+ * own). Returns the ids removed. Never throws: reaping is housekeeping and must not block a session.
+ */
+export async function reapOrphans(docker: Docker): Promise<string[]> {
+  const self = currentOwner();
+  let containers: Docker.ContainerInfo[];
+  try {
+    containers = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+  } catch {
+    return [];
+  }
+  const orphans = containers.filter((info) => {
+    const owner = parseOwner(info.Labels[OWNER_LABEL] ?? '');
+    return owner !== undefined && isOrphaned(owner, self, processStartTime);
+  });
+  const removed: string[] = [];
+  await Promise.all(
+    orphans.map(async (info) => {
+      try {
+        await docker.getContainer(info.Id).remove({ force: true, v: true });
+        removed.push(info.Id);
+      } catch {
+        // Removed concurrently by another warden, or the engine refused: try again next start.
+      }
+    }),
+  );
+  return removed;
+}
