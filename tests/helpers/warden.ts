@@ -90,7 +90,7 @@ afterAll(() => killWardens(true));
 // ---- argv ----------------------------------------------------------------------------------------
 
 export interface WardenOptions {
-  profile: 'none' | 'bwrap';
+  profile: 'none' | 'bwrap' | 'docker' | 'gvisor' | 'isolate' | 'seatbelt';
   /** `--root` values, `PATH` or `PATH:ro`. */
   roots?: string[];
   /** `--env` values, `NAME` or `NAME=VALUE`. */

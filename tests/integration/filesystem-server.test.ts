@@ -4,9 +4,16 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import path from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BWRAP_PROFILE,
+  DOCKER_PROFILE,
+  GVISOR_PROFILE,
+  NONE_PROFILE,
+  shareWithSandbox,
+} from '../helpers/containers.ts';
 import { expectNoProcesses } from '../helpers/processes.ts';
 import { type OutsideSecret, outsideSecret, tmpRoot, trackForCleanup } from '../helpers/tmp-root.ts';
-import { BWRAP_AVAILABLE, PROJECT_ROOT, type StartedWarden, startWarden } from '../helpers/warden.ts';
+import { PROJECT_ROOT, type StartedWarden, startWarden } from '../helpers/warden.ts';
 
 const FS_SERVER = path.join(
   PROJECT_ROOT,
@@ -69,13 +76,10 @@ async function expectDenied(
   return error;
 }
 
-describe.each([
-  { profile: 'none' as const, enabled: true },
-  { profile: 'bwrap' as const, enabled: BWRAP_AVAILABLE },
-])('server-filesystem through the warden, profile $profile', ({ profile, enabled }) => {
-  describe.runIf(enabled)(
-    `(${enabled ? `${profile} backend available` : 'SKIPPED: bwrap not on PATH'})`,
-    () => {
+describe.each([NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE])(
+  'server-filesystem through the warden, profile $profile',
+  ({ profile, enabled, status }) => {
+    describe.runIf(enabled)(`(${status})`, () => {
       let ROOT: string;
       let RO: string;
       let SIBLING: string;
@@ -96,6 +100,8 @@ describe.each([
         writeFileSync(path.join(ROOT, 'sub', 'deep.txt'), 'deep\n');
         symlinkSync(secret.file, path.join(ROOT, 'link-out'));
         writeFileSync(path.join(RO, 'ro.txt'), 'read only\n');
+        shareWithSandbox(ROOT, profile);
+        shareWithSandbox(RO, profile);
         warden = await startWarden({
           profile,
           roots: [ROOT, `${RO}:ro`],
@@ -364,6 +370,6 @@ describe.each([
           );
         });
       });
-    },
-  );
-});
+    });
+  },
+);

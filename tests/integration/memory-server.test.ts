@@ -3,9 +3,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BWRAP_PROFILE,
+  DOCKER_PROFILE,
+  GVISOR_PROFILE,
+  NONE_PROFILE,
+  shareWithSandbox,
+} from '../helpers/containers.ts';
 import { expectNoProcesses } from '../helpers/processes.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
-import { BWRAP_AVAILABLE, PROJECT_ROOT, type StartedWarden, startWarden } from '../helpers/warden.ts';
+import { PROJECT_ROOT, type StartedWarden, startWarden } from '../helpers/warden.ts';
 
 const MEMORY_SERVER = path.join(
   PROJECT_ROOT,
@@ -17,19 +24,16 @@ function text(result: unknown): string {
   return first?.text ?? '';
 }
 
-describe.each([
-  { profile: 'bwrap' as const, enabled: BWRAP_AVAILABLE },
-  { profile: 'none' as const, enabled: true },
-])('server-memory through the warden, profile $profile', ({ profile, enabled }) => {
-  describe.runIf(enabled)(
-    `(${enabled ? `${profile} backend available` : 'SKIPPED: bwrap not on PATH'})`,
-    () => {
+describe.each([NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE])(
+  'server-memory through the warden, profile $profile',
+  ({ profile, enabled, status }) => {
+    describe.runIf(enabled)(`(${status})`, () => {
       let ROOT: string;
       let MEMORY_FILE: string;
       let warden: StartedWarden;
 
       beforeAll(async () => {
-        ROOT = tmpRoot(`memory-${profile}`);
+        ROOT = shareWithSandbox(tmpRoot(`memory-${profile}`), profile);
         MEMORY_FILE = path.join(ROOT, 'memory.jsonl');
         warden = await startWarden({
           profile,
@@ -76,6 +80,6 @@ describe.each([
         const graph = JSON.parse(text(result)) as { entities: Array<{ name: string }> };
         expect(graph.entities.map((e) => e.name)).toEqual(['Analytical_Engine']);
       });
-    },
-  );
-});
+    });
+  },
+);

@@ -1,0 +1,81 @@
+// Container backends in tests: whether docker/gvisor work here (probed once per test file, through the
+// warden's own probe), roots the non-root container user can use, and the containers of ours still
+// in the engine (every test that starts one asserts there are none left).
+import { chownSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.ts';
+import { OWNER_LABEL } from '../../src/sandboxes/docker/owner.ts';
+import { getBackend } from '../../src/sandboxes/registry.ts';
+import type { Availability } from '../../src/sandboxes/types.ts';
+import { BWRAP_AVAILABLE } from './warden.ts';
+
+async function availability(name: 'docker' | 'gvisor'): Promise<Availability> {
+  try {
+    return await getBackend(name).probe();
+  } catch (error) {
+    return { available: false, reason: (error as Error).message, fix: '' };
+  }
+}
+
+const docker = await availability('docker');
+const gvisor = await availability('gvisor');
+
+/** A sandboxing profile as test suites iterate over them: whether it runs here, and why not. */
+export interface TestProfile {
+  profile: 'none' | 'bwrap' | 'docker' | 'gvisor';
+  enabled: boolean;
+  /** Shown in the describe title: "docker backend available" or "SKIPPED: <reason>". */
+  status: string;
+}
+
+const status = (name: string, a: Availability): string =>
+  a.available ? `${name} backend available` : `SKIPPED: ${a.reason}`;
+
+export const DOCKER_PROFILE: TestProfile = {
+  profile: 'docker',
+  enabled: docker.available,
+  status: status('docker', docker),
+};
+export const GVISOR_PROFILE: TestProfile = {
+  profile: 'gvisor',
+  enabled: gvisor.available,
+  status: status('gvisor', gvisor),
+};
+export const BWRAP_PROFILE: TestProfile = {
+  profile: 'bwrap',
+  enabled: BWRAP_AVAILABLE,
+  status: BWRAP_AVAILABLE ? 'bwrap backend available' : 'SKIPPED: bwrap not on PATH',
+};
+export const NONE_PROFILE: TestProfile = { profile: 'none', enabled: true, status: 'none backend available' };
+
+/** Every profile that isolates (bwrap, docker, gvisor). */
+export const SANDBOX_PROFILES: TestProfile[] = [BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE];
+export const CONTAINER_PROFILES: TestProfile[] = [DOCKER_PROFILE, GVISOR_PROFILE];
+
+export const isContainer = (profile: string): boolean => profile === 'docker' || profile === 'gvisor';
+
+/**
+ * Give `dir` (recursively) to the container user when the tests run as root: a container never runs
+ * as root, so it runs as nobody (65534) and cannot use root's 0700 temp directories. For other
+ * profiles, or when not root, nothing changes. Returns `dir`.
+ */
+export function shareWithSandbox(dir: string, profile: string): string {
+  if (!isContainer(profile) || process.getuid?.() !== 0) return dir;
+  const walk = (target: string): void => {
+    chownSync(target, 65534, 65534);
+    for (const entry of readdirSync(target, { withFileTypes: true })) {
+      const child = path.join(target, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (!entry.isSymbolicLink()) chownSync(child, 65534, 65534);
+    }
+  };
+  walk(dir);
+  return dir;
+}
+
+/** Ids and names of the containers the warden labelled as its own that still exist in the engine. */
+export async function ourContainers(): Promise<string[]> {
+  const engine = await dockerConnection();
+  const list = await engine.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+  return list.map((info) => `${info.Id.slice(0, 12)} ${info.Names.join(',')} ${info.State}`);
+}
