@@ -2,7 +2,9 @@ import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import path from 'node:path';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-const POLL_MS = 500;
+// Fast enough to see a fork bomb near the limit: under gVisor the sandbox dies tens of milliseconds
+// after its first refused fork, taking its cgroup (and the evidence) with it.
+const POLL_MS = 50;
 
 /**
  * Pure: the directory of the `pids` cgroup in /proc/PID/cgroup text: the v1 `pids` hierarchy, else the
@@ -29,6 +31,8 @@ export function parsePidsEvents(text: string): number {
 export interface PidsWatch {
   /** The highest refused-fork count seen so far (0: the limit was never hit, or nothing was readable). */
   refused(): number;
+  /** The most tasks seen at once, and the limit (0 when unreadable or unlimited). */
+  peak(): { tasks: number; limit: number };
   close(): void;
 }
 
@@ -47,11 +51,15 @@ export function watchPidsLimit(pid: number, onLimit: (refused: number) => void):
   }
   const file = dir === undefined ? undefined : path.join(dir, 'pids.events');
   let refused = 0;
+  let tasks = 0;
+  let limit = 0;
   let fired = false;
   const check = (): void => {
-    if (file === undefined) return;
+    if (file === undefined || dir === undefined) return;
     try {
       refused = Math.max(refused, parsePidsEvents(readFileSync(file, 'utf8')));
+      tasks = Math.max(tasks, Number(readFileSync(path.join(dir, 'pids.current'), 'utf8')) || 0);
+      if (limit === 0) limit = Number(readFileSync(path.join(dir, 'pids.max'), 'utf8')) || 0;
     } catch {
       return; // The cgroup is gone with the container.
     }
@@ -77,6 +85,7 @@ export function watchPidsLimit(pid: number, onLimit: (refused: number) => void):
       check();
       return refused;
     },
+    peak: () => ({ tasks, limit }),
     close: () => {
       clearInterval(timer);
       watcher?.close();

@@ -4,13 +4,15 @@ import { PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { errorMessage, WardenError } from '../../errors.ts';
 import type { ExitInfo, Sandbox } from '../types.ts';
-import { watchPidsLimit } from './cgroup-watch.ts';
+import { type PidsWatch, watchPidsLimit } from './cgroup-watch.ts';
 import type { ContainerCreateBody } from './container-plan.ts';
 
 /** Delay between the ladder's steps: close stdin → SIGTERM → SIGKILL (each a round trip to the engine). */
 const LADDER_STEP_MS = 500;
 /** How long removing a container may take before the warden gives up on it (the reaper catches it). */
 const REMOVE_TIMEOUT_MS = 10_000;
+/** A task count this close to the pids limit at an abnormal exit counts as hitting it. */
+const PIDS_EDGE = 0.8;
 
 /** Containers this warden started and has not removed yet. */
 const live = new Set<ContainerSandbox>();
@@ -167,6 +169,25 @@ function wrap(
   };
   live.add(sandbox);
   return sandbox;
+}
+
+/**
+ * Did the pids limit end this container? Yes when the kernel refused a fork; also when it died abnormally
+ * with its task count at the limit's edge (gVisor's Sentry dies on its first refused host thread, and
+ * its cgroup vanishes with it, often before the refusal can be read).
+ */
+export function pidsVerdict(
+  pids: Pick<PidsWatch, 'refused' | 'peak'>,
+  code: number | null,
+): ExitInfo['limit'] {
+  const refused = pids.refused();
+  if (refused > 0)
+    return { kind: 'pids', detail: `the pids limit refused ${refused} new processes or threads` };
+  const { tasks, limit } = pids.peak();
+  if (code !== 0 && limit > 0 && tasks >= limit * PIDS_EDGE) {
+    return { kind: 'pids', detail: `the sandbox died with ${tasks} of its ${limit} tasks in use` };
+  }
+  return undefined;
 }
 
 async function removeQuietly(container: Docker.Container): Promise<void> {

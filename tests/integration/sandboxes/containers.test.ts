@@ -1,0 +1,160 @@
+// What only the container backends (docker = runc, gvisor = runsc) promise: the runtime is really the
+// one named, resource limits end a session with exit 70 and an audit event, the host stays unharmed,
+// and no container outlives its warden — not even one killed with SIGKILL (the next start reaps it).
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execaSync } from 'execa';
+import { CONTAINER_PROFILES, ourContainers, shareWithSandbox } from '../../helpers/containers.ts';
+import { tmpRoot } from '../../helpers/tmp-root.ts';
+import {
+  ECHO_SERVER,
+  exitWithin,
+  HOSTILE_SERVER,
+  initializeRaw,
+  type RawMessage,
+  runArgs,
+  spawnWardenRaw,
+  startWarden,
+} from '../../helpers/warden.ts';
+
+const isReply = (id: number) => (m: RawMessage) => m.id === id && ('result' in m || 'error' in m);
+
+function auditEvents(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enabled, status }) => {
+  describe.runIf(enabled)(`(${status})`, () => {
+    afterAll(async () => {
+      expect(await ourContainers()).toEqual([]);
+    });
+
+    it('the server runs in the named runtime, as a non-root user, from the offline image', async () => {
+      const ROOT = shareWithSandbox(tmpRoot(`containers-sysinfo-${profile}`), profile);
+      const warden = await startWarden({
+        profile,
+        roots: [ROOT],
+        command: [process.execPath, HOSTILE_SERVER, '--root', ROOT],
+      });
+      const result = await warden.client.callTool({ name: 'sysinfo', arguments: {} });
+      const info = JSON.parse(
+        (result as { content: Array<{ text: string }> }).content[0]?.text ?? '{}',
+      ) as Record<string, unknown>;
+      await warden.close();
+      expect(info.inContainer).toBe(true);
+      expect(info.hostname).toBe('mcp-warden');
+      expect(info.uid).not.toBe(0);
+      expect(info.execPath).toBe('/usr/local/bin/node');
+      if (profile === 'gvisor') {
+        // gVisor's Sentry reports its own kernel release, never the host's.
+        expect(info.release).not.toBe(os.release());
+        expect(info.release).toBe('4.4.0');
+      } else {
+        expect(info.release).toBe(os.release());
+      }
+      expect(await ourContainers()).toEqual([]);
+    });
+
+    it.each([
+      { mode: 'fork-bomb', limit: 'pids', extra: ['--memory', '2048'] },
+      { mode: 'memory-hog', limit: 'memory', extra: ['--memory', '128'] },
+    ])(
+      '$mode is stopped by the $limit limit: -32002 sandbox.limit, exit 70, an audit event, the host unharmed',
+      async ({ mode, limit, extra }) => {
+        const ROOT = shareWithSandbox(tmpRoot(`containers-${mode}-${profile}`), profile);
+        const audit = path.join(tmpRoot(`containers-audit-${profile}`), 'audit.jsonl');
+        const warden = spawnWardenRaw(
+          runArgs({
+            profile,
+            roots: [ROOT],
+            auditLog: audit,
+            extraArgs: extra,
+            command: [process.execPath, HOSTILE_SERVER, '--root', ROOT],
+          }),
+        );
+        await initializeRaw(warden);
+        warden.send({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'misbehave', arguments: { mode } },
+        });
+        const reply = await warden.waitFor(isReply(7), 60_000);
+        expect(reply.error, JSON.stringify(reply)).toMatchObject({
+          code: -32002,
+          data: { rule: 'sandbox.limit' },
+        });
+        expect(reply.error?.message).toContain(`${limit} limit`);
+        expect(await exitWithin(warden, 20_000)).toEqual({ code: 70, signal: null });
+        const stop = auditEvents(audit).find((e) => e.event === 'sandbox.stop');
+        expect(stop).toMatchObject({ limit });
+        expect(auditEvents(audit).at(-1)).toMatchObject({ event: 'session.end', exitCode: 70 });
+        // The host is unharmed: it still starts processes, and nothing of the sandbox is left.
+        expect(execaSync(process.execPath, ['-e', 'process.stdout.write("alive")']).stdout).toBe('alive');
+        expect(await ourContainers()).toEqual([]);
+      },
+      120_000,
+    );
+
+    it('a warden killed with SIGKILL leaves its container; the next warden start reaps it', async () => {
+      // A server that ignores the end of its stdin, so the container outlives the dead warden.
+      const stubborn = spawnWardenRaw(
+        runArgs({ profile, command: [process.execPath, '-e', 'setInterval(() => {}, 1e9)'] }),
+      );
+      const pid = stubborn.child.pid as number;
+      await expect.poll(async () => (await ourContainers()).length, { timeout: 20_000 }).toBe(1);
+      stubborn.child.kill('SIGKILL');
+      await exitWithin(stubborn, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const left = await ourContainers();
+      expect(left, `after SIGKILL of warden ${pid}`).toHaveLength(1);
+      expect(left[0]).toContain(`mcp-warden-${pid}-`);
+      expect(left[0]).toContain('running');
+      // Any later session of a container backend reaps it before its own container starts.
+      const next = await startWarden({ profile, command: [process.execPath, ECHO_SERVER] });
+      const names = await ourContainers();
+      expect(
+        names.some((n) => n.includes(`mcp-warden-${pid}-`)),
+        names.join('\n'),
+      ).toBe(false);
+      await next.close();
+      expect(await ourContainers()).toEqual([]);
+    }, 60_000);
+
+    it('explain prints the full hardened container spec without starting anything', () => {
+      const ROOT = tmpRoot(`containers-explain-${profile}`);
+      const out = execaSync(process.execPath, [
+        path.resolve('src/cli/main.ts'),
+        'explain',
+        '--profile',
+        profile,
+        '--root',
+        `${ROOT}:ro`,
+        '--',
+        process.execPath,
+        ECHO_SERVER,
+      ]);
+      const explained = JSON.parse(out.stdout) as { details: { container: Record<string, any> } };
+      const body = explained.details.container;
+      expect(body.HostConfig).toMatchObject({
+        Runtime: profile === 'gvisor' ? 'runsc' : 'runc',
+        NetworkMode: 'none',
+        ReadonlyRootfs: true,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges:true'],
+        Privileged: false,
+        Init: true,
+      });
+      expect(body.HostConfig.Mounts).toContainEqual(
+        expect.objectContaining({ Source: ROOT, Target: ROOT, ReadOnly: true }),
+      );
+      expect(body.User).not.toMatch(/^0:/);
+      expect(JSON.stringify(body)).not.toContain('docker.sock');
+    });
+  });
+});

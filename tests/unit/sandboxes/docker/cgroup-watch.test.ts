@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parsePidsEvents, pidsCgroupDir } from '../../../../src/sandboxes/docker/cgroup-watch.ts';
+import { pidsVerdict } from '../../../../src/sandboxes/docker/container-sandbox.ts';
+
+describe('pids cgroup', () => {
+  it('finds the v1 pids hierarchy, else the v2 unified one', () => {
+    const v1 = '12:memory:/docker/abc\n8:pids:/docker/abc\n0::/system.slice\n';
+    expect(pidsCgroupDir(v1)).toBe('/sys/fs/cgroup/pids/docker/abc');
+    expect(pidsCgroupDir('0::/system.slice/docker-abc.scope\n')).toBe(
+      '/sys/fs/cgroup/system.slice/docker-abc.scope',
+    );
+    expect(pidsCgroupDir('3:cpu,cpuacct:/x\n')).toBeUndefined();
+  });
+
+  it('reads the refused-fork counter', () => {
+    expect(parsePidsEvents('max 0\n')).toBe(0);
+    expect(parsePidsEvents('max 17\n')).toBe(17);
+    expect(parsePidsEvents('')).toBe(0);
+  });
+
+  it('attributes an exit to the pids limit on a refusal, or an abnormal death at the limit’s edge', () => {
+    const watch = (refused: number, tasks: number, limit: number) => ({
+      refused: () => refused,
+      peak: () => ({ tasks, limit }),
+    });
+    expect(pidsVerdict(watch(3, 10, 256), 0)?.kind).toBe('pids');
+    expect(pidsVerdict(watch(0, 250, 256), 2)?.detail).toContain('250 of its 256');
+    expect(pidsVerdict(watch(0, 250, 256), 0)).toBeUndefined(); // a clean exit is not a limit
+    expect(pidsVerdict(watch(0, 40, 256), 2)).toBeUndefined(); // a crash far from the limit is not either
+    expect(pidsVerdict(watch(0, 0, 0), 137)).toBeUndefined(); // nothing readable
+  });
+});
