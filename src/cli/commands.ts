@@ -13,6 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./explain.ts')).explainCommand(rest);
     case 'doctor':
       return (await import('./doctor.ts')).doctorCommand(rest);
+    case 'image':
+      return (await import('./image.ts')).imageCommand(rest);
     case 'audit':
       return (await import('./audit-verify.ts')).auditCommand(rest);
     case undefined:
@@ -26,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     default:
       throw new WardenError('usage', `unknown command "${command}"`, {
-        hint: 'commands: run, explain, doctor, audit verify (see mcp-warden --help)',
+        hint: 'commands: run, explain, doctor, image build, audit verify (see mcp-warden --help)',
       });
   }
 }

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../config/profile-schema.ts';
 import { WardenError, errorMessage } from '../errors.ts';
-import { getBackend } from '../sandboxes/registry.ts';
+import { BACKEND_NAMES as AUTO_ORDER, getBackend } from '../sandboxes/registry.ts';
+import type { ProbeCheck } from '../sandboxes/types.ts';
 import { EXIT } from './exit-codes.ts';
 import { say } from './output.ts';
 
@@ -11,6 +12,7 @@ interface BackendReport {
   version?: string;
   reason?: string;
   fix?: string;
+  checks?: ProbeCheck[];
 }
 
 /** `mcp-warden doctor [--json]`: which backends work here, and why not. Always exits 0 unless misused. */
@@ -25,7 +27,10 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
   }
   const reports: BackendReport[] = [];
   for (const name of BACKEND_NAMES) reports.push(await report(name));
-  const auto = reports.find((r) => r.available && r.backend !== 'none')?.backend;
+  // The same preference as `--profile auto` (registry order: strongest first), never `none`.
+  const auto = AUTO_ORDER.map((name) => reports.find((r) => r.backend === name)).find(
+    (r) => r?.available === true && r.backend !== 'none',
+  )?.backend;
   if (json) {
     say(
       JSON.stringify(
@@ -40,6 +45,9 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
   for (const r of reports) {
     const status = r.available ? `ok${r.version ? ` (${r.version})` : ''}` : `unavailable: ${r.reason}`;
     lines.push(`  ${r.backend.padEnd(9)} ${status}`);
+    for (const check of r.checks ?? []) {
+      lines.push(`  ${''.padEnd(9)} ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+    }
     if (!r.available && r.fix) lines.push(`  ${''.padEnd(9)} fix: ${r.fix}`);
   }
   lines.push(
@@ -53,9 +61,16 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
 async function report(name: (typeof BACKEND_NAMES)[number]): Promise<BackendReport> {
   try {
     const availability = await getBackend(name).probe();
+    const checks =
+      availability.checks && availability.checks.length > 0 ? { checks: availability.checks } : {};
     return availability.available
-      ? { backend: name, available: true, ...(availability.version ? { version: availability.version } : {}) }
-      : { backend: name, available: false, reason: availability.reason, fix: availability.fix };
+      ? {
+          backend: name,
+          available: true,
+          ...(availability.version ? { version: availability.version } : {}),
+          ...checks,
+        }
+      : { backend: name, available: false, reason: availability.reason, fix: availability.fix, ...checks };
   } catch (error) {
     const hint = error instanceof WardenError ? error.hint : undefined;
     return { backend: name, available: false, reason: errorMessage(error), ...(hint ? { fix: hint } : {}) };

@@ -5,6 +5,7 @@ Usage:
   mcp-warden run [options] -- COMMAND [ARGS...]      mediate one stdio MCP session
   mcp-warden explain [options] -- COMMAND [ARGS...]  print the exact sandbox run would launch
   mcp-warden doctor [--json]                         which backends work here, and why not
+  mcp-warden image build [--runtime node] [--force]  build the offline sandbox image (docker, gvisor)
   mcp-warden audit verify FILE                       check an audit log's hash chain
 
 Run "mcp-warden run --help" for the options.
@@ -13,7 +14,8 @@ Exit status: 0 normal end, 2 usage/config error, 69 backend unavailable, 70 sand
 export const RUN_HELP = `Usage: mcp-warden run|explain [options] -- COMMAND [ARGS...]
 
 Options:
-  --profile NAME|FILE     auto (default: strongest available), bwrap, none, or a profile JSON file
+  --profile NAME|FILE     auto (default: strongest available: gvisor > docker > bwrap), gvisor, docker,
+                          bwrap, none, or a profile JSON file
   --root PATH[:ro]        a directory the server may use (repeatable); :ro mounts it read-only
   --env NAME[=VALUE]      pass one environment variable to the server (repeatable); nothing else is passed
   --policy FILE           a policy JSON merged over the profile's policy
@@ -25,3 +27,14 @@ Options:
   -h, --help              this help
 
 stdout carries the MCP protocol only; logs and warnings go to stderr.`;
+
+export const IMAGE_HELP = `Usage: mcp-warden image build [--runtime node] [--force]
+
+Builds the runtime image the docker and gvisor profiles start from, without any registry: the node
+running mcp-warden and the shared libraries it links, nothing else (no shell, no package manager),
+assembled as a tar stream and imported into the local engine. The tag is a hash of the node binary, so
+the image is rebuilt only when node changes; run/explain build it on first use too.
+
+Options:
+  --runtime node   the only runtime built offline (python: see images/README.md)
+  --force          rebuild even when the engine already has the image`;

@@ -31,9 +31,25 @@ function ourProcesses(): string[] {
   return found;
 }
 
-export default function setup(): () => Promise<void> {
+/** Containers labelled by the warden, when an engine answers (none: an empty list). */
+async function ourContainers(): Promise<string[]> {
+  try {
+    const { dockerConnection } = await import('../../src/sandboxes/docker/docker-connection.ts');
+    const { OWNER_LABEL } = await import('../../src/sandboxes/docker/owner.ts');
+    const docker = await dockerConnection();
+    const list = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+    return list.map((c) => `${c.Id.slice(0, 12)} ${c.Names.join(',')} ${c.State}`);
+  } catch {
+    return [];
+  }
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
   const before = new Set(ourProcesses());
+  const containersBefore = new Set(await ourContainers());
   return async () => {
+    const containers = (await ourContainers()).filter((c) => !containersBefore.has(c));
+    if (containers.length > 0) throw new Error(`containers outlived the test run:\n${containers.join('\n')}`);
     let leaked: string[] = [];
     // Sandboxes stopped by the last tests get a moment to finish dying.
     for (let i = 0; i < 40; i++) {

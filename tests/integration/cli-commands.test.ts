@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BWRAP_AVAILABLE, ECHO_SERVER, WARDEN_ENTRY } from '../helpers/warden.ts';
+import { DOCKER_PROFILE, GVISOR_PROFILE } from '../helpers/containers.ts';
 import { findProcesses } from '../helpers/processes.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
 
@@ -107,7 +108,7 @@ describe('explain and doctor', () => {
     expect(plan.notes).toContain('no isolation: policy layer only');
   });
 
-  it('doctor --json reports every designed backend, and auto picks bwrap where it works', () => {
+  it('doctor --json reports every designed backend, and auto picks the strongest that works', () => {
     const { code, stdout } = cli(['doctor', '--json']);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as {
@@ -123,7 +124,38 @@ describe('explain and doctor', () => {
       'seatbelt',
     ]);
     expect(report.backends.find((b) => b.backend === 'bwrap')?.available).toBe(BWRAP_AVAILABLE);
-    expect(report.auto).toBe(BWRAP_AVAILABLE ? 'bwrap' : null);
+    const works = (name: string): boolean =>
+      report.backends.find((b) => b.backend === name)?.available === true;
+    // gvisor > docker > bwrap here (no seatbelt on Linux); never none.
+    const expected = ['gvisor', 'docker', 'bwrap'].find(works) ?? null;
+    expect(report.auto).toBe(expected);
+    expect(report.auto).toBe(
+      GVISOR_PROFILE.enabled
+        ? 'gvisor'
+        : DOCKER_PROFILE.enabled
+          ? 'docker'
+          : BWRAP_AVAILABLE
+            ? 'bwrap'
+            : null,
+    );
+    // The container backends show what they checked, each with a verdict.
+    for (const name of ['docker', 'gvisor']) {
+      const checks = (
+        report.backends.find((b) => b.backend === name) as { checks?: Array<{ name: string; ok: boolean }> }
+      ).checks;
+      if (works(name)) expect(checks?.map((c) => c.name)).toContain('engine');
+    }
+    if (works('gvisor')) {
+      const checks = (
+        report.backends.find((b) => b.backend === 'gvisor') as unknown as {
+          checks: Array<{ name: string; ok: boolean; detail: string }>;
+        }
+      ).checks;
+      expect(checks.find((c) => c.name === 'runsc')).toMatchObject({
+        ok: true,
+        detail: expect.stringContaining('trial container ran'),
+      });
+    }
     for (const backend of report.backends.filter((b) => !b.available)) expect(backend.fix).toBeTruthy();
   });
 
@@ -132,6 +164,17 @@ describe('explain and doctor', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\s+bwrap\s+/m);
     expect(stdout).toMatch(/fix: /);
+  });
+
+  it('image build: present image reported, unknown runtime and subcommand are usage errors', () => {
+    if (DOCKER_PROFILE.enabled) {
+      const built = cli(['image', 'build']);
+      expect(built.code, built.stderr).toBe(0);
+      expect(built.stdout).toMatch(/mcp-warden\/node:[0-9a-f]{16}-\d+/);
+    }
+    expect(cli(['image', 'build', '--runtime', 'python'])).toMatchObject({ code: 2, stdout: '' });
+    expect(cli(['image', 'frob'])).toMatchObject({ code: 2, stdout: '' });
+    expect(cli(['image', 'build', '--bogus'])).toMatchObject({ code: 2, stdout: '' });
   });
 
   it('help and version exit 0; no command and unknown commands exit 2 on stderr only', () => {

@@ -38,14 +38,6 @@ describe('loadProfile', () => {
     expect(profile.policy.tools.allow).toEqual(['*']);
   });
 
-  it('says a designed but unshipped profile is unavailable (exit 69), not unknown', () => {
-    expect(() => loadProfile('gvisor')).toThrow(/gvisor profile is not implemented in this release/);
-    try {
-      loadProfile('seatbelt');
-    } catch (error) {
-      expect((error as WardenError).code).toBe('backend-unavailable');
-    }
-  });
 
   it('rejects unknown names with the list of valid ones', () => {
     expect(configError(() => loadProfile('gvisr'))).toMatch(/unknown profile "gvisr"/);
