@@ -11,7 +11,12 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
     say(RUN_HELP);
     return EXIT.ok;
   }
-  const prepared = await prepareSession(args, { hostEnv: process.env, onProgress: (line) => warn(line) });
+  // A dry run needs no working backend: seatbelt's plan can be read on Linux too.
+  const prepared = await prepareSession(args, {
+    hostEnv: process.env,
+    probe: false,
+    onProgress: (line) => warn(line),
+  });
   const { profile, plan, spec, roots } = prepared;
   say(
     JSON.stringify(

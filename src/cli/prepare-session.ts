@@ -24,6 +24,12 @@ export interface PreparedSession {
 
 export interface PrepareOptions {
   hostEnv: NodeJS.ProcessEnv;
+  /**
+   * false: do not probe a backend named by --profile, so `explain` can show the plan of a backend that
+   * cannot run here (e.g. seatbelt on Linux). Undefined/true: an unavailable backend throws
+   * backend-unavailable. `auto` always probes: that is how it picks.
+   */
+  probe?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -31,7 +37,7 @@ export interface PrepareOptions {
 export async function prepareSession(args: RunArgs, options: PrepareOptions): Promise<PreparedSession> {
   const warnings: string[] = [];
   const cache = cacheDir(options.hostEnv);
-  const { profile, backend } = await selectProfile(args, cache);
+  const { profile, backend } = await selectProfile(args, cache, options.probe ?? true);
   applyOverrides(profile, args);
   const roots = args.roots.map((value) => resolveRoot(value));
   const env = buildEnv(args.env, options.hostEnv, warnings);
@@ -60,6 +66,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
 async function selectProfile(
   args: RunArgs,
   cacheDir: string,
+  probe: boolean,
 ): Promise<{ profile: Profile; backend: Backend }> {
   if (args.profile === 'auto') {
     const backend = await pickAuto({ cacheDir });
@@ -67,6 +74,7 @@ async function selectProfile(
   }
   const profile = await loadProfileCached(args.profile, args.policy, cacheDir);
   const backend = getBackend(profile.backend);
+  if (!probe) return { profile, backend };
   const availability = await backend.probe({ cacheDir });
   if (!availability.available) {
     throw new WardenError(

@@ -20,9 +20,13 @@ export function readBasePolicy(): string {
   try {
     cached = readFileSync(POLICY_FILE, 'utf8');
   } catch (error) {
-    throw new WardenError('internal', `cannot read the Seatbelt base profile ${POLICY_FILE}: ${errorMessage(error)}`, {
-      hint: 'reinstall mcp-warden: policy.sb ships with the package',
-    });
+    throw new WardenError(
+      'internal',
+      `cannot read the Seatbelt base profile ${POLICY_FILE}: ${errorMessage(error)}`,
+      {
+        hint: 'reinstall mcp-warden: policy.sb ships with the package',
+      },
+    );
   }
   return cached;
 }

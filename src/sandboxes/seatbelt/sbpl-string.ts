@@ -9,7 +9,10 @@ import { WardenError } from '../../errors.ts';
 export function sbplString(value: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new WardenError('config', `cannot write ${JSON.stringify(value)} as an SBPL string: control character`);
+    throw new WardenError(
+      'config',
+      `cannot write ${JSON.stringify(value)} as an SBPL string: control character`,
+    );
   }
   return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }

@@ -35,12 +35,11 @@ export interface SeatbeltParams {
  * either. Runtime and read paths already covered by an earlier parameter of the same kind are left
  * out. Throws WardenError('config') for a path that cannot be represented safely.
  */
-export function collectSeatbeltParams(
-  spec: LaunchSpec,
-  home: string,
-  tmpDir: string,
-): SeatbeltParams {
-  const executable = { name: 'EXECUTABLE', value: canonicalMacPath(spec.executable, 'the server executable') };
+export function collectSeatbeltParams(spec: LaunchSpec, home: string, tmpDir: string): SeatbeltParams {
+  const executable = {
+    name: 'EXECUTABLE',
+    value: canonicalMacPath(spec.executable, 'the server executable'),
+  };
   const roots: RootParam[] = [];
   spec.roots.forEach((root, index) => {
     const { readOnly } = root;

@@ -2,7 +2,12 @@ import path from 'node:path';
 import type { LaunchSpec, SandboxPlan } from '../types.ts';
 import { canonicalMacPath, isWithin } from './mac-path.ts';
 import { collectSeatbeltParams, paramList, type SeatbeltParams } from './seatbelt-params.ts';
-import { HOME_SECRETS, OTHER_USERS_REGEX, SYSTEM_SECRETS, renderSeatbeltProfile } from './seatbelt-profile.ts';
+import {
+  HOME_SECRETS,
+  OTHER_USERS_REGEX,
+  SYSTEM_SECRETS,
+  renderSeatbeltProfile,
+} from './seatbelt-profile.ts';
 
 /** Absolute path of sandbox-exec; never looked up on PATH (a planted binary would own the sandbox). */
 export const SANDBOX_EXEC = '/usr/bin/sandbox-exec';

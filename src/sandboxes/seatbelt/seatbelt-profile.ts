@@ -32,10 +32,7 @@ export function renderSeatbeltProfile(basePolicy: string, params: SeatbeltParams
   const ancestors = [...params.roots, ...params.runtime, ...params.reads];
   const subpaths = (list: readonly SeatbeltParam[]): string[] => list.map((p) => `(subpath ${param(p)})`);
   const sections: Array<[string, string[]]> = [
-    [
-      ';; roots, read-write',
-      rw.length === 0 ? [] : [rule('allow', 'file-read* file-write*', subpaths(rw))],
-    ],
+    [';; roots, read-write', rw.length === 0 ? [] : [rule('allow', 'file-read* file-write*', subpaths(rw))]],
     [';; roots, read-only', ro.length === 0 ? [] : [rule('allow', 'file-read*', subpaths(ro))]],
     [
       ';; the runtime (its binary realpath and libraries): read, map and execute',
@@ -60,7 +57,13 @@ export function renderSeatbeltProfile(basePolicy: string, params: SeatbeltParams
       ';; stat() of the parent directories of everything above, for realpath() and module resolution',
       ancestors.length === 0
         ? []
-        : [rule('allow', 'file-read-metadata', ancestors.map((p) => `(path-ancestors ${param(p)})`))],
+        : [
+            rule(
+              'allow',
+              'file-read-metadata',
+              ancestors.map((p) => `(path-ancestors ${param(p)})`),
+            ),
+          ],
     ],
     [';; network', network ? networkRules() : [';; not allowed: denied below']],
     [
@@ -77,10 +80,7 @@ export function renderSeatbeltProfile(basePolicy: string, params: SeatbeltParams
 /** Outbound and local network, DNS through mDNSResponder, and the files a resolver and TLS read. */
 function networkRules(): string[] {
   return [
-    rule('allow', 'network-outbound', [
-      '(remote ip "*:*")',
-      '(literal "/private/var/run/mDNSResponder")',
-    ]),
+    rule('allow', 'network-outbound', ['(remote ip "*:*")', '(literal "/private/var/run/mDNSResponder")']),
     rule('allow', 'network-bind network-inbound', ['(local ip "*:*")']),
     rule('allow', 'mach-lookup', [
       '(global-name "com.apple.dnssd.service")',
