@@ -52,6 +52,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   spec.readOnlyPaths.push(...profile.readOnlyPaths);
+  if (profile.container) spec.containerImage = profile.container;
   const plan = backend.plan(spec);
   if (backend.name === 'none') {
     warnings.push(

@@ -13,6 +13,25 @@ export const LimitsSchema = z
   .strict()
   .describe('Resource limits; a backend that cannot enforce one says so in `explain` and on stderr');
 
+export const ContainerSchema = z
+  .object({
+    image: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be a docker image reference such as mcp-warden/python:3.12')
+      .describe(
+        'A locally available image to start from instead of the offline node image (docker/gvisor only); see images/README.md',
+      ),
+    runtime: z
+      .string()
+      .startsWith('/', 'must be an absolute path inside the image')
+      .optional()
+      .describe(
+        "The interpreter inside `image` that replaces the server command's program (e.g. /usr/local/bin/python3); unset: the host program and its libraries are mounted read-only",
+      ),
+  })
+  .strict()
+  .describe('Container settings of the docker and gvisor backends');
+
 /**
  * A profile: which backend, its settings, and the policy. Built-ins live in profiles/*.json; users may
  * pass their own file with --profile FILE. profiles/schema.json is generated from this schema.
@@ -40,6 +59,7 @@ export const ProfileSchema = z
       .array(z.string().startsWith('/', 'must be an absolute path'))
       .default([])
       .describe('Extra host paths mounted read-only (e.g. a Python runtime outside /usr)'),
+    container: ContainerSchema.optional(),
     policy: PolicySchema.prefault({}),
   })
   .strict();

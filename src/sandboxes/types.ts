@@ -37,6 +37,11 @@ export interface LaunchSpec {
   limits: Limits;
   /** false (the default everywhere): no network at all. */
   network: boolean;
+  /**
+   * Container backends only: a user-supplied image (and the interpreter inside it that replaces the
+   * program) instead of the offline node image. Undefined: the offline image. Other backends ignore it.
+   */
+  containerImage?: { image: string; runtime?: string };
 }
 
 /** A pure description of the sandbox a backend would start; `explain` prints it. */

@@ -99,19 +99,27 @@ const MiB = 1024 * 1024;
  * engine's default seccomp profile, memory/CPU/pids limits, private namespaces, no docker socket, an
  * init process that reaps zombies. gvisor is the same container under runtime runsc.
  * Roots are mounted at their own paths; the server's code read-only. When the image already carries
- * the node that `spec` runs, the runtime (binary and libraries) comes from the image, not the host.
+ * the node that `spec` runs, the runtime (binary and libraries) comes from the image, not the host; a
+ * profile's own image (spec.containerImage) with a `runtime` replaces the program the same way.
  */
 export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): SandboxPlan {
   const limits = { ...DEFAULT_CONTAINER_LIMITS, ...definedOnly(spec.limits) };
-  const fromImage =
-    options.image.nodeRealPath !== undefined && options.executableRealPath === options.image.nodeRealPath;
-  const executable = fromImage ? IMAGE_NODE : spec.executable;
+  const custom = spec.containerImage;
+  const image: ImageRef = custom ? { tag: custom.image, nodeRealPath: undefined } : options.image;
+  // The interpreter the image provides in place of the host program, if any.
+  const imageRuntime = custom
+    ? custom.runtime
+    : image.nodeRealPath !== undefined && image.nodeRealPath === options.executableRealPath
+      ? IMAGE_NODE
+      : undefined;
+  const fromImage = imageRuntime !== undefined;
+  const executable = imageRuntime ?? spec.executable;
   const runtime = new Set(fromImage ? spec.runtimePaths : []);
   const mounts = orderMounts(collectMounts(spec, runtime));
   const runsc = options.backend === 'gvisor';
   const env = { ...spec.env, HOME: '/tmp' };
   const body: ContainerCreateBody = {
-    Image: options.image.tag,
+    Image: image.tag,
     Cmd: [executable, ...spec.args],
     Entrypoint: [],
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
@@ -164,12 +172,14 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
       runsc
         ? 'kernel: gVisor (runsc) user-space kernel; the host kernel is not reachable from the server'
         : 'kernel: the host kernel (runc), behind the default seccomp profile',
-      'filesystem: read-only image with node only (no shell, no package manager); the roots and the server code mounted at their own paths; private /tmp',
+      custom
+        ? `filesystem: read-only image ${custom.image} (from the profile); the roots and the server code mounted at their own paths; private /tmp`
+        : 'filesystem: read-only image with node only (no shell, no package manager); the roots and the server code mounted at their own paths; private /tmp',
       spec.network ? 'network: bridge (network allowed by the profile)' : 'network: none',
       `user: ${body.User} (never root), all capabilities dropped, no-new-privileges`,
       `limits: memory ${limits.memoryMb} MiB (no swap), cpus ${limits.cpus}, pids ${limits.pids}, /tmp ${limits.tmpfsMb} MiB`,
       fromImage
-        ? `runtime: node from image ${options.image.tag}`
+        ? `runtime: ${executable} from image ${image.tag}`
         : `runtime: ${spec.executable} and its libraries mounted read-only from the host`,
       'environment: only the given variables, plus HOME=/tmp and HOSTNAME=mcp-warden (the engine always sets HOSTNAME)',
     ],

@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import type Docker from 'dockerode';
 import { WardenError } from '../../errors.ts';
 import { cacheDir } from '../../util/cache-dir.ts';
 import type { Availability, Backend, LaunchSpec, ProbeOptions, SandboxPlan } from '../types.ts';
@@ -11,7 +12,7 @@ import {
 } from './container-plan.ts';
 import { dockerConnection } from './docker-connection.ts';
 import { probeContainerBackend } from './docker-probe.ts';
-import { ensureNodeImage, nodeImageRef } from './image/node-image.ts';
+import { ensureNodeImage, hasImage, nodeImageRef } from './image/node-image.ts';
 import { currentOwner, formatOwner } from './owner.ts';
 import { reapOrphans } from './reap.ts';
 import { rootAccessWarnings } from './root-access.ts';
@@ -54,12 +55,26 @@ function containerBackend(name: ContainerBackendName): Backend {
       const docker = await dockerConnection();
       const image = nodeImageRef(cacheDir());
       await Promise.all([
-        body.Image === image.tag ? ensureNodeImage(docker, image, options.onProgress) : undefined,
+        body.Image === image.tag
+          ? ensureNodeImage(docker, image, options.onProgress)
+          : requireImage(docker, body.Image),
         reapOrphans(docker),
       ]);
       return launchContainer(docker, body);
     },
   };
+}
+
+/** A profile's own image must already be in the engine: the warden never pulls. */
+async function requireImage(docker: Docker, tag: string): Promise<void> {
+  if (await hasImage(docker, tag)) return;
+  throw new WardenError(
+    'launch-failed',
+    `the profile's image ${tag} is not in the docker engine (the warden never pulls)`,
+    {
+      hint: `build it, e.g. docker build -t ${tag} -f images/Dockerfile.python images/ (see images/README.md)`,
+    },
+  );
 }
 
 export const dockerBackend = containerBackend('docker');

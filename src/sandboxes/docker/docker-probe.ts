@@ -66,12 +66,7 @@ export async function probeContainerBackend(
   const version = info.ServerVersion ?? 'unknown';
   checks.push({ name: 'engine', ok: true, detail: `docker ${version} reachable` });
   const image = nodeImageRef(cacheDir);
-  let imagePresent = false;
-  try {
-    imagePresent = await hasImage(docker, image.tag);
-  } catch {
-    imagePresent = false;
-  }
+  const imagePresent = await hasImage(docker, image.tag).catch(() => false);
   checks.push({
     name: 'image',
     ok: imagePresent,

@@ -1,11 +1,14 @@
 // What only the container backends (docker = runc, gvisor = runsc) promise: the runtime is really the
 // one named, resource limits end a session with exit 70 and an audit event, the host stays unharmed,
 // and no container outlives its warden — not even one killed with SIGKILL (the next start reaps it).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execaSync } from 'execa';
+import type { ContainerCreateBody } from '../../../src/sandboxes/docker/container-plan.ts';
+import { dockerConnection } from '../../../src/sandboxes/docker/docker-connection.ts';
+import { nodeImageRef } from '../../../src/sandboxes/docker/image/node-image.ts';
 import { CONTAINER_PROFILES, ourContainers, shareWithSandbox } from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import {
@@ -126,6 +129,54 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
       expect(await ourContainers()).toEqual([]);
     }, 60_000);
 
+    it("a profile's own image: used when present, a clear exit 69 when the engine lacks it", async () => {
+      const dir = tmpRoot(`containers-image-${profile}`);
+      const offline = nodeImageRef(undefined);
+      const tag = `mcp-warden-test/custom-${profile}:1`;
+      const engine = await dockerConnection();
+      await engine.getImage(offline.tag).tag({ repo: tag.split(':')[0] as string, tag: '1' });
+      try {
+        const write = (name: string, image: string): string => {
+          const file = path.join(dir, name);
+          writeFileSync(
+            file,
+            JSON.stringify({
+              name: 'custom',
+              backend: profile,
+              container: { image, runtime: '/usr/local/bin/node' },
+            }),
+          );
+          return file;
+        };
+        const warden = await startWarden({
+          profile: write('ok.json', tag) as 'docker',
+          command: [process.execPath, ECHO_SERVER],
+        });
+        const echoed = await warden.client.callTool({
+          name: 'echo',
+          arguments: { text: 'from the custom image' },
+        });
+        expect(JSON.stringify(echoed)).toContain('from the custom image');
+        await warden.close();
+        const missing = spawnWardenRaw(
+          runArgs({
+            profile: write('missing.json', 'mcp-warden-test/absent:9') as 'docker',
+            command: [process.execPath, ECHO_SERVER],
+          }),
+        );
+        expect((await exitWithin(missing, 20_000)).code).toBe(69);
+        expect(missing.stderr()).toMatch(
+          /mcp-warden-test\/absent:9 is not in the docker engine[\s\S]*docker build/,
+        );
+      } finally {
+        await engine
+          .getImage(tag)
+          .remove()
+          .catch(() => undefined);
+      }
+      expect(await ourContainers()).toEqual([]);
+    });
+
     it('explain prints the full hardened container spec without starting anything', () => {
       const ROOT = tmpRoot(`containers-explain-${profile}`);
       const out = execaSync(process.execPath, [
@@ -139,7 +190,7 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
         process.execPath,
         ECHO_SERVER,
       ]);
-      const explained = JSON.parse(out.stdout) as { details: { container: Record<string, any> } };
+      const explained = JSON.parse(out.stdout) as { details: { container: ContainerCreateBody } };
       const body = explained.details.container;
       expect(body.HostConfig).toMatchObject({
         Runtime: profile === 'gvisor' ? 'runsc' : 'runc',

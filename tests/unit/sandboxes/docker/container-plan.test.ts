@@ -127,6 +127,23 @@ describe('planContainer', () => {
     expect(b.Tty).toBe(false);
   });
 
+  it("a profile's own image: its runtime replaces the program, and the host runtime is not mounted", () => {
+    const custom = {
+      ...spec,
+      containerImage: { image: 'mcp-warden/python:3.12', runtime: '/usr/local/bin/python3' },
+    };
+    const b = body(planContainer(custom, options));
+    expect(b.Image).toBe('mcp-warden/python:3.12');
+    expect(b.Cmd).toEqual(['/usr/local/bin/python3', '/srv/pkg/index.js', '--flag']);
+    expect(b.HostConfig.Mounts.map((m) => m.Target)).not.toContain('/opt/node/bin/node');
+    // Without a runtime the host program is mounted, even though it is the offline image's node.
+    const bare = body(planContainer({ ...spec, containerImage: { image: 'x/y:1' } }, options));
+    expect(bare.Cmd[0]).toBe('/opt/node/bin/node');
+    expect(bare.HostConfig.Mounts).toContainEqual(
+      expect.objectContaining({ Target: '/opt/node/bin/node', ReadOnly: true }),
+    );
+  });
+
   it('network allowed by the profile: bridge for docker; gvisor says it cannot here', () => {
     const net = { ...spec, network: true };
     expect(body(planContainer(net, options)).HostConfig.NetworkMode).toBe('bridge');
