@@ -1,8 +1,10 @@
 import { WardenError } from '../errors.ts';
 import { bwrapBackend } from './bwrap/bwrap-backend.ts';
 import { dockerBackend, gvisorBackend } from './docker/docker-backend.ts';
+import { buildSandboxImage } from './docker/image/build-image-command.ts';
 import { noneBackend } from './none/none-backend.ts';
 import { killAllNow } from './process/spawn-sandbox-process.ts';
+import { seatbeltBackend } from './seatbelt/seatbelt-backend.ts';
 import type { Backend, BackendName, ProbeOptions } from './types.ts';
 
 /** Every backend name in the design, strongest first (the order `auto` prefers). */
@@ -20,6 +22,7 @@ const implemented: Partial<Record<BackendName, Backend>> = {
   docker: dockerBackend,
   bwrap: bwrapBackend,
   none: noneBackend,
+  seatbelt: seatbeltBackend,
 };
 
 /**
@@ -62,6 +65,9 @@ export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
     },
   );
 }
+
+/** Build the offline runtime image of the container backends (`mcp-warden image build`). */
+export { buildSandboxImage };
 
 /** SIGKILL every running sandbox synchronously, best effort: for process 'exit' and second-Ctrl-C handlers. */
 export { killAllNow };
