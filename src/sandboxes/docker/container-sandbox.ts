@@ -4,6 +4,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { errorMessage, WardenError } from '../../errors.ts';
 import type { ExitInfo, Sandbox } from '../types.ts';
+import { demuxAttachStream } from './attach-demux.ts';
 import { type PidsWatch, watchPidsLimit } from './cgroup-watch.ts';
 import type { ContainerCreateBody } from './container-plan.ts';
 
@@ -50,7 +51,7 @@ export async function launchContainer(docker: Docker, body: ContainerCreateBody)
     const stream = (await attached) as unknown as Duplex;
     await container.start();
     const info = await container.inspect();
-    return wrap(docker, container, stream, waited, info.State.Pid);
+    return wrap(container, stream, waited, info.State.Pid);
   } catch (error) {
     if (container !== undefined) await removeQuietly(container);
     const message = errorMessage(error);
@@ -66,7 +67,6 @@ export async function launchContainer(docker: Docker, body: ContainerCreateBody)
 }
 
 function wrap(
-  docker: Docker,
   container: Docker.Container,
   stream: Duplex,
   waited: Promise<{ StatusCode: number }>,
@@ -74,11 +74,7 @@ function wrap(
 ): ContainerSandbox {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  docker.modem.demuxStream(stream, stdout, stderr);
-  stream.on('end', () => {
-    stdout.end();
-    stderr.end();
-  });
+  demuxAttachStream(stream, stdout, stderr);
   stream.on('error', () => undefined);
   const stdin = new Writable({
     write(chunk: Buffer, _encoding, callback) {
