@@ -1,0 +1,81 @@
+// How each benchmark mode starts a server: directly, through the peer sandbox (srt), or through
+// `mcp-warden run --profile MODE` (the built entry, as users run it).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WARDEN = path.join(REPO, 'dist', 'cli', 'main.js');
+export const SRT = path.join(REPO, 'node_modules', '@anthropic-ai', 'sandbox-runtime', 'dist', 'cli.js');
+export const FS_SERVER = path.join(
+  REPO,
+  'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js',
+);
+export const MEMORY_SERVER = path.join(
+  REPO,
+  'node_modules/@modelcontextprotocol/server-memory/dist/index.js',
+);
+export const BENCH_SERVER = path.join(REPO, 'bench', 'fixtures', 'bench-server.mjs');
+
+/** `direct`, `srt` (the peer), or a warden profile name. */
+export type Mode = string;
+
+/** A server to start: its argv after node, the environment it needs, and the root it works in. */
+export interface ServerSpec {
+  script: string;
+  args: string[];
+  env: Record<string, string>;
+  root: string;
+}
+
+export interface Launch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The srt settings that allow what the warden's profiles allow: the root writable, no network. */
+export function srtSettings(root: string, dir: string): string {
+  const file = path.join(dir, 'srt-settings.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      filesystem: { denyRead: [], allowWrite: [root], denyWrite: [] },
+      network: { allowedDomains: [], deniedDomains: [] },
+    }),
+  );
+  return file;
+}
+
+/** The command line of `server` under `mode`. */
+export function launchFor(mode: Mode, server: ServerSpec, srtSettingsFile: string): Launch {
+  const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', MCP_WARDEN_LOG_LEVEL: 'silent' };
+  const node = process.execPath;
+  if (mode === 'direct')
+    return { command: node, args: [server.script, ...server.args], env: { ...base, ...server.env } };
+  if (mode === 'srt') {
+    return {
+      command: node,
+      args: [SRT, '--settings', srtSettingsFile, node, server.script, ...server.args],
+      env: { ...base, ...server.env },
+    };
+  }
+  const envArgs = Object.entries(server.env).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  return {
+    command: node,
+    args: [
+      WARDEN,
+      'run',
+      '--profile',
+      mode,
+      '--root',
+      server.root,
+      ...envArgs,
+      '--',
+      node,
+      server.script,
+      ...server.args,
+    ],
+    env: base,
+  };
+}
