@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../errors.ts';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
@@ -11,6 +11,8 @@ const ENGINE_TIMEOUT_MS = 3000;
 const TRIAL_TIMEOUT_MS = 30_000;
 /** How long a successful runsc trial container is trusted on disk (the engine's id and version are part of the key). */
 const TRIAL_CACHE_MS = 10 * 60 * 1000;
+/** How long a whole successful probe (engine reachable, runtime registered) is trusted on disk. */
+const PROBE_CACHE_MS = 60 * 1000;
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 const ENGINE_FIX =
@@ -29,6 +31,28 @@ export async function probeContainerBackend(
   backend: ContainerBackendName,
   cacheDir: string | undefined,
 ): Promise<Availability> {
+  // A recent success is trusted (a session start then makes no engine round trip before its launch;
+  // an engine that went away since fails the launch itself, with the same fix). Failures are never
+  // cached, so a fix takes effect at once; doctor (no cacheDir) always asks the engine.
+  const key = `container-probe\0${backend}\0${process.env.DOCKER_HOST ?? DEFAULT_SOCKET}\0${socketIdentity()}`;
+  const cached = cacheDir === undefined ? undefined : readCached<Availability>(cacheDir, key, PROBE_CACHE_MS);
+  if (cached?.available === true) return cached;
+  const result = await probeLive(backend, cacheDir);
+  if (result.available && cacheDir !== undefined) writeCached(cacheDir, key, result);
+  return result;
+}
+
+/** The local socket's inode and change time: a restarted engine makes a new socket, and a new cache key. */
+function socketIdentity(): string {
+  try {
+    const stat = statSync(DEFAULT_SOCKET);
+    return `${stat.ino}/${stat.ctimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+async function probeLive(backend: ContainerBackendName, cacheDir: string | undefined): Promise<Availability> {
   const checks: ProbeCheck[] = [];
   if (process.platform !== 'linux') {
     return {
