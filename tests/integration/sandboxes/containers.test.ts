@@ -63,6 +63,31 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
       expect(await ourContainers()).toEqual([]);
     });
 
+    it('no capabilities, not even bounding ones; under runc no-new-privileges and the default seccomp filter', async () => {
+      const ROOT = shareWithSandbox(tmpRoot(`containers-caps-${profile}`), profile);
+      const warden = await startWarden({
+        profile,
+        roots: [ROOT],
+        command: [process.execPath, HOSTILE_SERVER, '--root', ROOT],
+      });
+      const result = await warden.client.callTool({ name: 'caps', arguments: {} });
+      const caps = JSON.parse(
+        (result as { content: Array<{ text: string }> }).content[0]?.text ?? '{}',
+      ) as Record<string, string>;
+      await warden.close();
+      expect(caps).toMatchObject({
+        CapEff: '0000000000000000',
+        CapPrm: '0000000000000000',
+        CapBnd: '0000000000000000',
+      });
+      if (profile === 'docker') {
+        expect(caps.NoNewPrivs).toBe('1');
+        expect(caps.Seccomp).toBe('2'); // filter mode: the engine's default profile is active
+      }
+      // gVisor implements no seccomp or no_new_privs for its guests: its Sentry is the boundary, and
+      // runsc itself runs under its own seccomp filter on the host.
+    });
+
     it.each([
       { mode: 'fork-bomb', limit: 'pids', extra: ['--memory', '2048'] },
       { mode: 'memory-hog', limit: 'memory', extra: ['--memory', '128'] },
