@@ -14,10 +14,10 @@ export const PROFILES_DIR = path.resolve(
 );
 
 /** Built-in profile names available as `--profile NAME`. `auto` is resolved by the CLI, not here. */
-export const BUILTIN_PROFILES = ['none', 'bwrap', 'docker', 'gvisor', 'seatbelt'] as const;
+export const BUILTIN_PROFILES = ['none', 'bwrap', 'docker', 'gvisor', 'seatbelt', 'isolate'] as const;
 
 /** Profiles the design names that this release does not ship yet (DESIGN.md, Profiles). */
-export const PLANNED_PROFILES = ['isolate'] as const;
+export const PLANNED_PROFILES = [] as const;
 
 /** The raw inputs of a profile: the profile file and an optional policy file, as read from disk. */
 export interface ProfileSource {

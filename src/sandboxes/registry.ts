@@ -1,5 +1,6 @@
 import { WardenError } from '../errors.ts';
 import { bwrapBackend } from './bwrap/bwrap-backend.ts';
+import { isolateBackend } from './isolate/isolate-backend.ts';
 import { dockerBackend, gvisorBackend } from './docker/docker-backend.ts';
 import { buildSandboxImage } from './docker/image/build-image-command.ts';
 import { noneBackend } from './none/none-backend.ts';
@@ -21,6 +22,7 @@ const implemented: Partial<Record<BackendName, Backend>> = {
   gvisor: gvisorBackend,
   docker: dockerBackend,
   bwrap: bwrapBackend,
+  isolate: isolateBackend,
   none: noneBackend,
   seatbelt: seatbeltBackend,
 };
@@ -40,7 +42,8 @@ export function getBackend(name: BackendName): Backend {
 }
 
 /**
- * The strongest implemented backend that works here (today: bwrap on Linux). Never falls back to
+ * The strongest implemented backend that works here (gvisor > docker > seatbelt > bwrap). Never picks
+ * `isolate` (JavaScript only) and never falls back to
  * `none`: without a working sandbox it throws WardenError('backend-unavailable') saying how to get one.
  */
 export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
@@ -48,7 +51,8 @@ export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
   const fixes: string[] = [];
   for (const name of BACKEND_NAMES) {
     const backend = implemented[name];
-    if (backend === undefined || name === 'none') continue;
+    // `isolate` runs JavaScript servers only, so it is never a silent default; `none` isolates nothing.
+    if (backend === undefined || name === 'none' || name === 'isolate') continue;
     const availability = await backend.probe(options);
     if (availability.available) return backend;
     reasons.push(`${name}: ${availability.reason}`);

@@ -22,28 +22,23 @@ export function host<T = unknown>(op: string, ...args: unknown[]): T {
 }
 
 type Handler = (payload: any) => void;
-const handlers = new Map<string, Handler>();
+// Installed by the host's bootstrap script before this module runs, so events that arrive while the
+// server's top-level code is still running are queued rather than lost.
+const register = g.__wardenOn as (kind: string, handler: Handler) => void;
+delete g.__wardenOn;
 
 /** Register the guest handler for host event `kind` (stdin data, timers, drain...). */
 export function onHostEvent(kind: string, handler: Handler): void {
-  handlers.set(kind, handler);
+  register(kind, handler);
 }
-
-// The host takes a reference to this function, then deletes the global. Errors thrown by a handler
-// are reported like Node's uncaught exceptions.
-g.__wardenDispatch = (kind: string, payload: unknown): void => {
-  const handler = handlers.get(kind);
-  if (handler === undefined) return;
-  try {
-    handler(payload);
-  } catch (error) {
-    reportUncaught(error);
-  }
-};
 
 let uncaught: (error: unknown) => void = (error) => {
   host('exit.uncaught', describe(error));
+  for (;;) {
+    // The host ends the process; nothing may run after an uncaught exception.
+  }
 };
+register('uncaught', (error: unknown) => uncaught(error));
 
 /** Replace what happens on an uncaught exception (process.ts installs 'uncaughtException' support). */
 export function setUncaughtHandler(handler: (error: unknown) => void): void {

@@ -36,7 +36,11 @@ export function builtin(id: string): unknown {
   const name = id.startsWith('node:') ? id.slice(5) : id;
   const shim = SHIMS[name];
   if (shim !== undefined) return shim.default ?? shim;
-  if (/^(child_process|net|http|https|http2|tls|dgram|dns|cluster|worker_threads|vm|v8|inspector|repl|readline|tty|stream|zlib|perf_hooks|async_hooks|diagnostics_channel|wasi|module|assert|querystring|punycode|trace_events|domain|sqlite|test)(\/.*)?$/.test(name))
+  if (
+    /^(child_process|net|http|https|http2|tls|dgram|dns|cluster|worker_threads|vm|v8|inspector|repl|readline|tty|stream|zlib|perf_hooks|async_hooks|diagnostics_channel|wasi|module|assert|querystring|punycode|trace_events|domain|sqlite|test)(\/.*)?$/.test(
+      name,
+    )
+  )
     return unavailableModule(name);
   return undefined;
 }

@@ -36,7 +36,9 @@ class Digest {
     return this;
   }
   digest(encoding?: string): Buffer | string {
-    const bytes = asBuffer(host<Uint8Array>('crypto.digest', this.#algorithm, this.#key, Buffer.concat(this.#parts)));
+    const bytes = asBuffer(
+      host<Uint8Array>('crypto.digest', this.#algorithm, this.#key, Buffer.concat(this.#parts)),
+    );
     return encoding === undefined ? bytes : bytes.toString(encoding as BufferEncoding);
   }
   copy(): Digest {
@@ -57,4 +59,14 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 /** The Web Crypto subset: getRandomValues and randomUUID (no subtle). */
 export const webcrypto = { getRandomValues, randomUUID };
-export default { randomBytes, randomUUID, randomInt, getRandomValues, createHash, createHmac, getHashes, timingSafeEqual, webcrypto };
+export default {
+  randomBytes,
+  randomUUID,
+  randomInt,
+  getRandomValues,
+  createHash,
+  createHmac,
+  getHashes,
+  timingSafeEqual,
+  webcrypto,
+};

@@ -39,7 +39,9 @@ export class EventEmitter {
   off(name: string | symbol, listener: Listener): this {
     const list = this.#events.get(name);
     if (!list) return this;
-    const index = list.findIndex((l) => l === listener || (l as { listener?: Listener }).listener === listener);
+    const index = list.findIndex(
+      (l) => l === listener || (l as { listener?: Listener }).listener === listener,
+    );
     if (index >= 0) {
       const next = [...list.slice(0, index), ...list.slice(index + 1)];
       if (next.length === 0) this.#events.delete(name);
@@ -59,7 +61,8 @@ export class EventEmitter {
   emit(name: string | symbol, ...args: any[]): boolean {
     const list = this.#events.get(name);
     if (!list || list.length === 0) {
-      if (name === 'error') throw args[0] instanceof Error ? args[0] : new Error(`Unhandled error: ${String(args[0])}`);
+      if (name === 'error')
+        throw args[0] instanceof Error ? args[0] : new Error(`Unhandled error: ${String(args[0])}`);
       return false;
     }
     for (const listener of list) listener.apply(this, args);

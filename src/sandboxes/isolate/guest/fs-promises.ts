@@ -14,7 +14,12 @@ export class FileHandle {
   constructor(fd: number) {
     this.fd = fd;
   }
-  async read(buffer?: any, offset?: any, length?: number, position?: number | null): Promise<{ bytesRead: number; buffer: Uint8Array }> {
+  async read(
+    buffer?: any,
+    offset?: any,
+    length?: number,
+    position?: number | null,
+  ): Promise<{ bytesRead: number; buffer: Uint8Array }> {
     let target = buffer;
     if (target === undefined || (typeof target === 'object' && !(target instanceof Uint8Array))) {
       const opts = target ?? {};
@@ -23,10 +28,21 @@ export class FileHandle {
       length = opts.length;
       position = opts.position;
     }
-    const bytesRead = sync.readSync(this.fd, target, offset ?? 0, length ?? target.byteLength - (offset ?? 0), position ?? null);
+    const bytesRead = sync.readSync(
+      this.fd,
+      target,
+      offset ?? 0,
+      length ?? target.byteLength - (offset ?? 0),
+      position ?? null,
+    );
     return { bytesRead, buffer: target };
   }
-  async write(data: any, offset?: any, length?: any, position?: any): Promise<{ bytesWritten: number; buffer: any }> {
+  async write(
+    data: any,
+    offset?: any,
+    length?: any,
+    position?: any,
+  ): Promise<{ bytesWritten: number; buffer: any }> {
     return { bytesWritten: sync.writeSync(this.fd, data, offset, length, position), buffer: data };
   }
   async readFile(options?: any): Promise<string | Buffer> {
@@ -58,8 +74,14 @@ export class FileHandle {
   }
 }
 
-export const readFile = later((file: any, options?: any) => (file instanceof FileHandle ? sync.readFileSync(file.fd, options) : sync.readFileSync(file, options)));
-export const writeFile = later((file: any, data: unknown, options?: any) => (file instanceof FileHandle ? sync.writeFileSync(file.fd, data, options) : sync.writeFileSync(file, data, options)));
+export const readFile = later((file: any, options?: any) =>
+  file instanceof FileHandle ? sync.readFileSync(file.fd, options) : sync.readFileSync(file, options),
+);
+export const writeFile = later((file: any, data: unknown, options?: any) =>
+  file instanceof FileHandle
+    ? sync.writeFileSync(file.fd, data, options)
+    : sync.writeFileSync(file, data, options),
+);
 export const appendFile = later(sync.appendFileSync);
 export const stat = later(sync.statSync);
 export const lstat = later(sync.lstatSync);
@@ -78,8 +100,34 @@ export const chmod = later(sync.chmodSync);
 export const utimes = later(sync.utimesSync);
 export const truncate = later(sync.truncateSync);
 export const mkdtemp = later(sync.mkdtempSync);
-export const open = later((p: any, flags?: string | number, mode?: number) => new FileHandle(sync.openSync(p, flags, mode)));
+export const open = later(
+  (p: any, flags?: string | number, mode?: number) => new FileHandle(sync.openSync(p, flags, mode)),
+);
 export const constants = sync.constants;
 
-const promises = { readFile, writeFile, appendFile, stat, lstat, readdir, mkdir, rename, copyFile, unlink, rmdir, rm, realpath, readlink, symlink, access, chmod, utimes, truncate, mkdtemp, open, constants, FileHandle };
+const promises = {
+  readFile,
+  writeFile,
+  appendFile,
+  stat,
+  lstat,
+  readdir,
+  mkdir,
+  rename,
+  copyFile,
+  unlink,
+  rmdir,
+  rm,
+  realpath,
+  readlink,
+  symlink,
+  access,
+  chmod,
+  utimes,
+  truncate,
+  mkdtemp,
+  open,
+  constants,
+  FileHandle,
+};
 export default promises;

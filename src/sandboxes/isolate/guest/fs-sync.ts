@@ -82,7 +82,8 @@ export class Dirent {
 export function toPath(p: PathLike): string {
   if (typeof p === 'string') return p;
   if (p instanceof Uint8Array) return Buffer.from(p).toString('utf8');
-  if (p && typeof p === 'object' && typeof p.href === 'string') return host<string>('url.fileURLToPath', p.href);
+  if (p && typeof p === 'object' && typeof p.href === 'string')
+    return host<string>('url.fileURLToPath', p.href);
   throw new TypeError('The "path" argument must be of type string, Buffer or URL');
 }
 
@@ -91,12 +92,16 @@ const encodingOf = (options: Options): string | undefined =>
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 /** Bytes for the host: strings stay strings (the host encodes them). */
 const payload = (data: unknown, encoding?: string): string | Uint8Array => {
-  if (typeof data === 'string') return encoding && encoding !== 'utf8' && encoding !== 'utf-8' ? Buffer.from(data, encoding as BufferEncoding) : data;
+  if (typeof data === 'string')
+    return encoding && encoding !== 'utf8' && encoding !== 'utf-8'
+      ? Buffer.from(data, encoding as BufferEncoding)
+      : data;
   if (data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return String(data);
 };
-const decoded = (value: string | Uint8Array): string | Buffer => (typeof value === 'string' ? value : asBuffer(value));
+const decoded = (value: string | Uint8Array): string | Buffer =>
+  typeof value === 'string' ? value : asBuffer(value);
 
 export function readFileSync(file: PathLike | number, options?: Options): string | Buffer {
   const encoding = encodingOf(options);
@@ -105,33 +110,63 @@ export function readFileSync(file: PathLike | number, options?: Options): string
 }
 export function writeFileSync(file: PathLike | number, data: unknown, options?: Options): void {
   const opts = typeof options === 'string' ? { encoding: options } : (options ?? {});
-  host('fs.writeFile', typeof file === 'number' ? file : toPath(file), payload(data, opts.encoding), opts.flag ?? 'w', opts.mode ?? 0o666);
+  host(
+    'fs.writeFile',
+    typeof file === 'number' ? file : toPath(file),
+    payload(data, opts.encoding),
+    opts.flag ?? 'w',
+    opts.mode ?? 0o666,
+  );
 }
 export function appendFileSync(file: PathLike | number, data: unknown, options?: Options): void {
   const opts = typeof options === 'string' ? { encoding: options } : (options ?? {});
-  host('fs.writeFile', typeof file === 'number' ? file : toPath(file), payload(data, opts.encoding), opts.flag ?? 'a', opts.mode ?? 0o666);
+  host(
+    'fs.writeFile',
+    typeof file === 'number' ? file : toPath(file),
+    payload(data, opts.encoding),
+    opts.flag ?? 'a',
+    opts.mode ?? 0o666,
+  );
 }
 export const statSync = (p: PathLike, options?: Options): Stats | undefined => {
   try {
     return new Stats(host<Record<string, number>>('fs.stat', toPath(p), false));
   } catch (error) {
-    if (typeof options === 'object' && options?.throwIfNoEntry === false && (error as { code?: string }).code === 'ENOENT') return undefined;
+    if (
+      typeof options === 'object' &&
+      options?.throwIfNoEntry === false &&
+      (error as { code?: string }).code === 'ENOENT'
+    )
+      return undefined;
     throw error;
   }
 };
-export const lstatSync = (p: PathLike): Stats => new Stats(host<Record<string, number>>('fs.stat', toPath(p), true));
+export const lstatSync = (p: PathLike): Stats =>
+  new Stats(host<Record<string, number>>('fs.stat', toPath(p), true));
 export const fstatSync = (fd: number): Stats => new Stats(host<Record<string, number>>('fs.fstat', fd));
 export function readdirSync(p: PathLike, options?: Options): (string | Dirent)[] {
   const dir = toPath(p);
   const opts = typeof options === 'string' ? { encoding: options } : (options ?? {});
-  const entries = host<{ name: string; type: string; parent: string }[]>('fs.readdir', dir, Boolean(opts.recursive));
+  const entries = host<{ name: string; type: string; parent: string }[]>(
+    'fs.readdir',
+    dir,
+    Boolean(opts.recursive),
+  );
   if (opts.withFileTypes) return entries.map((e) => new Dirent(e.name, e.type, e.parent));
-  return entries.map((e) => (e.parent === dir ? e.name : `${e.parent.slice(dir.length + (dir.endsWith('/') ? 0 : 1))}/${e.name}`));
+  return entries.map((e) =>
+    e.parent === dir ? e.name : `${e.parent.slice(dir.length + (dir.endsWith('/') ? 0 : 1))}/${e.name}`,
+  );
 }
 export const mkdirSync = (p: PathLike, options?: number | Record<string, any>): string | undefined =>
-  host<string | undefined>('fs.mkdir', toPath(p), typeof options === 'object' ? Boolean(options.recursive) : false) ?? undefined;
-export const renameSync = (from: PathLike, to: PathLike): void => void host('fs.rename', toPath(from), toPath(to));
-export const copyFileSync = (from: PathLike, to: PathLike, mode = 0): void => void host('fs.copyFile', toPath(from), toPath(to), mode);
+  host<string | undefined>(
+    'fs.mkdir',
+    toPath(p),
+    typeof options === 'object' ? Boolean(options.recursive) : false,
+  ) ?? undefined;
+export const renameSync = (from: PathLike, to: PathLike): void =>
+  void host('fs.rename', toPath(from), toPath(to));
+export const copyFileSync = (from: PathLike, to: PathLike, mode = 0): void =>
+  void host('fs.copyFile', toPath(from), toPath(to), mode);
 export const unlinkSync = (p: PathLike): void => void host('fs.unlink', toPath(p));
 export const rmdirSync = (p: PathLike, options?: Record<string, any>): void =>
   void host('fs.rm', toPath(p), Boolean(options?.recursive), false, true);
@@ -141,7 +176,8 @@ export const realpathSync = Object.assign((p: PathLike): string => host<string>(
   native: (p: PathLike): string => host<string>('fs.realpath', toPath(p)),
 });
 export const readlinkSync = (p: PathLike): string => host<string>('fs.readlink', toPath(p));
-export const symlinkSync = (target: PathLike, p: PathLike): void => void host('fs.symlink', toPath(target), toPath(p));
+export const symlinkSync = (target: PathLike, p: PathLike): void =>
+  void host('fs.symlink', toPath(target), toPath(p));
 export const accessSync = (p: PathLike, mode = 0): void => void host('fs.access', toPath(p), mode);
 export const existsSync = (p: PathLike): boolean => {
   try {
@@ -151,31 +187,56 @@ export const existsSync = (p: PathLike): boolean => {
     return false;
   }
 };
-export const chmodSync = (p: PathLike, mode: number | string): void => void host('fs.chmod', toPath(p), typeof mode === 'string' ? Number.parseInt(mode, 8) : mode);
+export const chmodSync = (p: PathLike, mode: number | string): void =>
+  void host('fs.chmod', toPath(p), typeof mode === 'string' ? Number.parseInt(mode, 8) : mode);
 export const utimesSync = (p: PathLike, atime: number | Date, mtime: number | Date): void =>
-  void host('fs.utimes', toPath(p), Number(atime instanceof Date ? atime.getTime() / 1000 : atime), Number(mtime instanceof Date ? mtime.getTime() / 1000 : mtime));
+  void host(
+    'fs.utimes',
+    toPath(p),
+    Number(atime instanceof Date ? atime.getTime() / 1000 : atime),
+    Number(mtime instanceof Date ? mtime.getTime() / 1000 : mtime),
+  );
 export const truncateSync = (p: PathLike, len = 0): void => void host('fs.truncate', toPath(p), len);
 export const mkdtempSync = (prefix: string): string => host<string>('fs.mkdtemp', prefix);
-export const openSync = (p: PathLike, flags: string | number = 'r', mode = 0o666): number => host<number>('fs.open', toPath(p), flags, mode);
+export const openSync = (p: PathLike, flags: string | number = 'r', mode = 0o666): number =>
+  host<number>('fs.open', toPath(p), flags, mode);
 export const closeSync = (fd: number): void => void host('fs.close', fd);
 export const fsyncSync = (fd: number): void => void host('fs.fsync', fd);
 export const ftruncateSync = (fd: number, len = 0): void => void host('fs.ftruncate', fd, len);
-export function readSync(fd: number, buffer: Uint8Array, offset?: any, length?: number, position?: number | bigint | null): number {
+export function readSync(
+  fd: number,
+  buffer: Uint8Array,
+  offset?: any,
+  length?: number,
+  position?: number | bigint | null,
+): number {
   let off = offset ?? 0;
   let len = length;
   let pos = position;
-  if (typeof offset === 'object' && offset !== null) ({ offset: off = 0, length: len, position: pos } = offset);
+  if (typeof offset === 'object' && offset !== null)
+    ({ offset: off = 0, length: len, position: pos } = offset);
   const count = len ?? buffer.byteLength - off;
-  const bytes = host<Uint8Array>('fs.read', fd, count, pos === undefined || pos === null ? null : Number(pos));
+  const bytes = host<Uint8Array>(
+    'fs.read',
+    fd,
+    count,
+    pos === undefined || pos === null ? null : Number(pos),
+  );
   buffer.set(bytes, off);
   return bytes.byteLength;
 }
 export function writeSync(fd: number, data: unknown, offset?: any, length?: any, position?: any): number {
-  if (typeof data === 'string') return host<number>('fs.write', fd, data, typeof offset === 'number' ? offset : null);
+  if (typeof data === 'string')
+    return host<number>('fs.write', fd, data, typeof offset === 'number' ? offset : null);
   const bytes = data as Uint8Array;
   const off = typeof offset === 'number' ? offset : 0;
   const len = typeof length === 'number' ? length : bytes.byteLength - off;
-  return host<number>('fs.write', fd, new Uint8Array(bytes.buffer, bytes.byteOffset + off, len), typeof position === 'number' ? position : null);
+  return host<number>(
+    'fs.write',
+    fd,
+    new Uint8Array(bytes.buffer, bytes.byteOffset + off, len),
+    typeof position === 'number' ? position : null,
+  );
 }
 
 export const constants = {

@@ -10,7 +10,8 @@ import { unavailable } from './unavailable.ts';
 const withCallback =
   (fn: (...args: any[]) => unknown, errorFirstOnly = false) =>
   (...args: any[]): void => {
-    const callback = typeof args.at(-1) === 'function' ? (args.pop() as (...a: unknown[]) => void) : undefined;
+    const callback =
+      typeof args.at(-1) === 'function' ? (args.pop() as (...a: unknown[]) => void) : undefined;
     queueMicrotask(() => {
       let result: unknown;
       try {
@@ -146,14 +147,18 @@ class WriteStream extends EventEmitter {
   }
   write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     const done = typeof encoding === 'function' ? encoding : callback;
-    const data = typeof chunk === 'string' && typeof encoding === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : chunk;
+    const data =
+      typeof chunk === 'string' && typeof encoding === 'string'
+        ? Buffer.from(chunk, encoding as BufferEncoding)
+        : chunk;
     this.bytesWritten += sync.writeSync(this.#fd, data);
     if (typeof done === 'function') queueMicrotask(() => (done as (e: null) => void)(null));
     return true;
   }
   end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     const done = [chunk, encoding, callback].find((v) => typeof v === 'function') as (() => void) | undefined;
-    if (chunk !== undefined && typeof chunk !== 'function') this.write(chunk, typeof encoding === 'string' ? encoding : undefined);
+    if (chunk !== undefined && typeof chunk !== 'function')
+      this.write(chunk, typeof encoding === 'string' ? encoding : undefined);
     sync.closeSync(this.#fd);
     queueMicrotask(() => {
       this.emit('finish');
@@ -169,9 +174,34 @@ class WriteStream extends EventEmitter {
 
 export const { Stats, Dirent, constants } = sync;
 export const {
-  readFileSync, writeFileSync, appendFileSync, statSync, lstatSync, fstatSync, readdirSync, mkdirSync, renameSync,
-  copyFileSync, unlinkSync, rmdirSync, rmSync, realpathSync, readlinkSync, symlinkSync, accessSync, existsSync,
-  chmodSync, utimesSync, truncateSync, mkdtempSync, openSync, closeSync, readSync, writeSync, fsyncSync, ftruncateSync,
+  readFileSync,
+  writeFileSync,
+  appendFileSync,
+  statSync,
+  lstatSync,
+  fstatSync,
+  readdirSync,
+  mkdirSync,
+  renameSync,
+  copyFileSync,
+  unlinkSync,
+  rmdirSync,
+  rmSync,
+  realpathSync,
+  readlinkSync,
+  symlinkSync,
+  accessSync,
+  existsSync,
+  chmodSync,
+  utimesSync,
+  truncateSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readSync,
+  writeSync,
+  fsyncSync,
+  ftruncateSync,
 } = sync;
 export const readFile = withCallback(sync.readFileSync);
 export const writeFile = withCallback(sync.writeFileSync, true);
@@ -186,7 +216,9 @@ export const copyFile = withCallback(sync.copyFileSync, true);
 export const unlink = withCallback(sync.unlinkSync, true);
 export const rmdir = withCallback(sync.rmdirSync, true);
 export const rm = withCallback(sync.rmSync, true);
-export const realpath = Object.assign(withCallback(sync.realpathSync), { native: withCallback(sync.realpathSync) });
+export const realpath = Object.assign(withCallback(sync.realpathSync), {
+  native: withCallback(sync.realpathSync),
+});
 export const readlink = withCallback(sync.readlinkSync);
 export const symlink = withCallback(sync.symlinkSync, true);
 export const access = withCallback(sync.accessSync, true);
@@ -196,7 +228,14 @@ export const truncate = withCallback(sync.truncateSync, true);
 export const mkdtemp = withCallback(sync.mkdtempSync);
 export const open = withCallback(sync.openSync);
 export const close = withCallback(sync.closeSync, true);
-export const read = (fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null, callback: (e: unknown, n?: number, b?: Uint8Array) => void): void =>
+export const read = (
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number | null,
+  callback: (e: unknown, n?: number, b?: Uint8Array) => void,
+): void =>
   queueMicrotask(() => {
     try {
       callback(null, sync.readSync(fd, buffer, offset, length, position), buffer);
@@ -204,7 +243,8 @@ export const read = (fd: number, buffer: Uint8Array, offset: number, length: num
       callback(error);
     }
   });
-export const exists = (p: any, callback: (exists: boolean) => void): void => queueMicrotask(() => callback(sync.existsSync(p)));
+export const exists = (p: any, callback: (exists: boolean) => void): void =>
+  queueMicrotask(() => callback(sync.existsSync(p)));
 export const createReadStream = (p: any, options?: any): ReadStream => new ReadStream(p, options);
 export const createWriteStream = (p: any, options?: any): WriteStream => new WriteStream(p, options);
 export const watch = unavailable('fs', 'watch');
@@ -214,7 +254,37 @@ export { promises, ReadStream, WriteStream };
 
 export default {
   ...sync,
-  readFile, writeFile, appendFile, stat, lstat, fstat, readdir, mkdir, rename, copyFile, unlink, rmdir, rm, realpath,
-  readlink, symlink, access, chmod, utimes, truncate, mkdtemp, open, close, read, exists, createReadStream,
-  createWriteStream, watch, watchFile, unwatchFile, promises, ReadStream, WriteStream,
+  readFile,
+  writeFile,
+  appendFile,
+  stat,
+  lstat,
+  fstat,
+  readdir,
+  mkdir,
+  rename,
+  copyFile,
+  unlink,
+  rmdir,
+  rm,
+  realpath,
+  readlink,
+  symlink,
+  access,
+  chmod,
+  utimes,
+  truncate,
+  mkdtemp,
+  open,
+  close,
+  read,
+  exists,
+  createReadStream,
+  createWriteStream,
+  watch,
+  watchFile,
+  unwatchFile,
+  promises,
+  ReadStream,
+  WriteStream,
 };

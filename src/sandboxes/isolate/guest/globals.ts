@@ -3,16 +3,26 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { host, reportUncaught } from './bridge.ts';
 import { atob, btoa, Buffer } from './buffer.ts';
+import { builtin } from './builtins.ts';
 import { getRandomValues, randomUUID } from './crypto.ts';
 import process from './process.ts';
 import { TextDecoder, TextEncoder } from './text.ts';
 import * as timers from './timers.ts';
-import { unavailable } from './unavailable.ts';
+import { unavailable, unavailableError } from './unavailable.ts';
 import { URL, URLSearchParams } from './url.ts';
 import { format } from './util.ts';
-import { AbortController, AbortSignal, DOMException, Event, EventTarget, performance } from './web-globals.ts';
+import {
+  AbortController,
+  AbortSignal,
+  DOMException,
+  Event,
+  EventTarget,
+  performance,
+} from './web-globals.ts';
 
 const g = globalThis as any;
+
+process.getBuiltinModule = builtin;
 
 const define = (name: string, value: unknown): void => {
   Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
@@ -30,9 +40,11 @@ if (typeof g.queueMicrotask !== 'function') {
   });
 }
 
-const out = (fd: 1 | 2) => (...args: unknown[]): void => {
-  host('stdio.write', fd, `${format(...args)}\n`);
-};
+const out =
+  (fd: 1 | 2) =>
+  (...args: unknown[]): void => {
+    host('stdio.write', fd, `${format(...args)}\n`);
+  };
 /** console: log/info/debug to stdout and warn/error/trace to stderr, as in Node. */
 const console = {
   log: out(1),
@@ -79,7 +91,7 @@ for (const [name, value] of Object.entries({
   btoa,
   crypto: { getRandomValues, randomUUID },
   structuredClone: (value: unknown): unknown => host('clone', value),
-  fetch: unavailable('http', 'fetch'),
+  fetch: (): Promise<never> => Promise.reject(unavailableError('http', 'fetch')),
   WebSocket: unavailable('net', 'WebSocket'),
 })) {
   define(name, value);

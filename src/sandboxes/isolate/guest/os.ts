@@ -18,6 +18,34 @@ export const freemem = (): number => 0;
 export const loadavg = (): number[] => [0, 0, 0];
 export const uptime = (): number => 0;
 export const networkInterfaces = (): Record<string, unknown> => ({});
-export const userInfo = (): Record<string, unknown> => ({ uid: 65534, gid: 65534, username: 'nobody', homedir: '/nonexistent', shell: null });
+export const userInfo = (): Record<string, unknown> => ({
+  uid: 65534,
+  gid: 65534,
+  username: 'nobody',
+  homedir: '/nonexistent',
+  shell: null,
+});
 export const constants = { signals: {}, errno: {}, priority: {} };
-export default { EOL, devNull, platform, type, arch, release, version, machine, hostname, homedir, tmpdir, endianness, cpus, availableParallelism, totalmem, freemem, loadavg, uptime, networkInterfaces, userInfo, constants };
+export default {
+  EOL,
+  devNull,
+  platform,
+  type,
+  arch,
+  release,
+  version,
+  machine,
+  hostname,
+  homedir,
+  tmpdir,
+  endianness,
+  cpus,
+  availableParallelism,
+  totalmem,
+  freemem,
+  loadavg,
+  uptime,
+  networkInterfaces,
+  userInfo,
+  constants,
+};

@@ -78,7 +78,10 @@ class Stdin extends EventEmitter {
     while (!this.#paused && this.#queue.length > 0) {
       const chunk = this.#queue.shift() as Uint8Array;
       const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      this.emit('data', this.#encoding === undefined ? buffer : buffer.toString(this.#encoding as BufferEncoding));
+      this.emit(
+        'data',
+        this.#encoding === undefined ? buffer : buffer.toString(this.#encoding as BufferEncoding),
+      );
     }
     if (this.#ended && this.#queue.length === 0 && !this.#paused) {
       this.#ended = false;
@@ -115,6 +118,8 @@ class Output extends EventEmitter {
   constructor(fd: number) {
     super();
     this.fd = fd;
+    // The host's pipe drained: writers that saw write() return false may go on.
+    if (fd === 1) onHostEvent('drain', () => this.emit('drain'));
   }
   write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     const done = typeof encoding === 'function' ? encoding : callback;
@@ -170,7 +175,10 @@ class GuestProcess extends EventEmitter {
     } finally {
       host('exit', status);
     }
-    throw new Error('unreachable: the host ends the process');
+    // The host disposes the isolate right after this call returns; nothing after exit() may run.
+    for (;;) {
+      // Wait to be terminated.
+    }
   }
   abort(): never {
     return this.exit(134);
@@ -225,6 +233,8 @@ class GuestProcess extends EventEmitter {
   emitWarning(warning: unknown): void {
     this.stderr.write(`(node) Warning: ${warning instanceof Error ? warning.message : String(warning)}\n`);
   }
+  /** Set by globals.ts (the built-in table imports this module, so it cannot be imported here). */
+  getBuiltinModule: (id: string) => unknown = () => undefined;
   binding(name: string): never {
     throw new Error(`process.binding('${name}') is not available under the isolate profile`);
   }
@@ -235,18 +245,25 @@ const process = new GuestProcess();
 
 setUncaughtHandler((error) => {
   if (process.listenerCount('uncaughtException') > 0) process.emit('uncaughtException', error);
-  else host('exit.uncaught', describe(error));
+  else {
+    host('exit.uncaught', describe(error));
+    for (;;) {
+      // The host ends the process; nothing may run after an uncaught exception.
+    }
+  }
 });
 
 export default process;
 export const { argv, env, platform, arch, version, versions, pid, stdin, stdout, stderr } = process;
 export const cwd = (): string => process.cwd();
 export const exit = (code?: number): never => process.exit(code);
-export const nextTick = (callback: (...args: any[]) => void, ...args: any[]): void => process.nextTick(callback, ...args);
+export const nextTick = (callback: (...args: any[]) => void, ...args: any[]): void =>
+  process.nextTick(callback, ...args);
 export const hrtime = process.hrtime;
 export const emitWarning = (warning: unknown): void => process.emitWarning(warning);
 export const memoryUsage = (): Record<string, number> => process.memoryUsage();
 export const uptime = (): number => process.uptime();
 export const on = (name: string, listener: (...args: any[]) => void): unknown => process.on(name, listener);
-export const once = (name: string, listener: (...args: any[]) => void): unknown => process.once(name, listener);
+export const once = (name: string, listener: (...args: any[]) => void): unknown =>
+  process.once(name, listener);
 export { process };

@@ -28,7 +28,9 @@ export class TextDecoder {
     this.encoding = lower === 'utf8' ? 'utf-8' : lower;
     this.fatal = options.fatal ?? false;
     this.ignoreBOM = options.ignoreBOM ?? false;
-    this.#decoder = new StringDecoder(this.encoding === 'utf-16le' ? 'utf16le' : this.encoding === 'utf-8' ? 'utf8' : 'latin1');
+    this.#decoder = new StringDecoder(
+      this.encoding === 'utf-16le' ? 'utf16le' : this.encoding === 'utf-8' ? 'utf8' : 'latin1',
+    );
   }
   decode(input?: ArrayBuffer | ArrayBufferView, options: { stream?: boolean } = {}): string {
     const bytes =

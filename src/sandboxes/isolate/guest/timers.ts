@@ -43,7 +43,12 @@ export class Timeout {
   }
 }
 
-function start(kind: 'timeout' | 'interval' | 'immediate', callback: Callback, ms: unknown, args: any[]): Timeout {
+function start(
+  kind: 'timeout' | 'interval' | 'immediate',
+  callback: Callback,
+  ms: unknown,
+  args: any[],
+): Timeout {
   if (typeof callback !== 'function') throw new TypeError('The "callback" argument must be of type function');
   const id = nextId++;
   entries.set(id, { callback, args, repeat: kind === 'interval' });
@@ -78,7 +83,16 @@ export const clearImmediate = clear;
 export const promises = {
   setTimeout: <T>(ms?: number, value?: T): Promise<T | undefined> =>
     new Promise((resolve) => setTimeout(() => resolve(value), ms)),
-  setImmediate: <T>(value?: T): Promise<T | undefined> => new Promise((resolve) => setImmediate(() => resolve(value))),
+  setImmediate: <T>(value?: T): Promise<T | undefined> =>
+    new Promise((resolve) => setImmediate(() => resolve(value))),
 };
 
-export default { setTimeout, setInterval, setImmediate, clearTimeout, clearInterval, clearImmediate, promises };
+export default {
+  setTimeout,
+  setInterval,
+  setImmediate,
+  clearTimeout,
+  clearInterval,
+  clearImmediate,
+  promises,
+};

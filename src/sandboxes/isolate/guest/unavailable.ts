@@ -12,12 +12,15 @@ export function unavailableMessage(module: string, name?: string): string {
   );
 }
 
+/** The "not available" error (code ERR_WARDEN_UNAVAILABLE). */
+export function unavailableError(module: string, name?: string): Error {
+  return Object.assign(new Error(unavailableMessage(module, name)), { code: 'ERR_WARDEN_UNAVAILABLE' });
+}
+
 /** A function (also usable with `new`) that throws the "not available" error. */
 export function unavailable(module: string, name?: string): (...args: any[]) => never {
   const fail = function (): never {
-    const error = new Error(unavailableMessage(module, name));
-    (error as { code?: string }).code = 'ERR_WARDEN_UNAVAILABLE';
-    throw error;
+    throw unavailableError(module, name);
   };
   return fail;
 }
@@ -27,7 +30,8 @@ export function unavailableModule(module: string): Record<string, unknown> {
   return new Proxy(
     {},
     {
-      get: (_target, key) => (key === '__esModule' || typeof key === 'symbol' ? undefined : unavailable(module, String(key))),
+      get: (_target, key) =>
+        key === '__esModule' || typeof key === 'symbol' ? undefined : unavailable(module, String(key)),
     },
   );
 }

@@ -20,7 +20,10 @@ interface Parts {
 export class URLSearchParams {
   #list: [string, string][] = [];
   #onChange: ((search: string) => void) | undefined;
-  constructor(init?: string | Record<string, string> | Iterable<[string, string]>, onChange?: (search: string) => void) {
+  constructor(
+    init?: string | Record<string, string> | Iterable<[string, string]>,
+    onChange?: (search: string) => void,
+  ) {
     if (typeof init === 'string') this.#list = host<[string, string][]>('url.params', init);
     else if (init && typeof (init as Iterable<[string, string]>)[Symbol.iterator] === 'function')
       this.#list = [...(init as Iterable<[string, string]>)].map(([k, v]) => [String(k), String(v)]);
@@ -53,7 +56,12 @@ export class URLSearchParams {
   set(name: string, value: string): void {
     const index = this.#list.findIndex(([k]) => k === name);
     if (index < 0) this.#list.push([name, String(value)]);
-    else this.#list = [...this.#list.slice(0, index), [name, String(value)], ...this.#list.slice(index + 1).filter(([k]) => k !== name)];
+    else
+      this.#list = [
+        ...this.#list.slice(0, index),
+        [name, String(value)],
+        ...this.#list.slice(index + 1).filter(([k]) => k !== name),
+      ];
     this.#changed();
   }
   sort(): void {
@@ -189,7 +197,17 @@ export const pathToFileURL = (p: string): URL => new URL(host<string>('url.pathT
 /** Legacy url.parse, enough for callers that read href/protocol/host/pathname. */
 export const parse = (input: string): Record<string, string | null> => {
   const url = new URL(input);
-  return { href: url.href, protocol: url.protocol, host: url.host, hostname: url.hostname, port: url.port || null, pathname: url.pathname, search: url.search || null, hash: url.hash || null, path: url.pathname + url.search };
+  return {
+    href: url.href,
+    protocol: url.protocol,
+    host: url.host,
+    hostname: url.hostname,
+    port: url.port || null,
+    pathname: url.pathname,
+    search: url.search || null,
+    hash: url.hash || null,
+    path: url.pathname + url.search,
+  };
 };
 export const format = (url: URL | string): string => String(url);
 export default { URL, URLSearchParams, fileURLToPath, pathToFileURL, parse, format };

@@ -5,7 +5,9 @@ import { TextDecoder, TextEncoder } from './text.ts';
 /** util.promisify for (..., callback(error, value)) functions. */
 export function promisify(fn: (...args: any[]) => void): (...args: any[]) => Promise<any> {
   return (...args) =>
-    new Promise((resolve, reject) => fn(...args, (error: unknown, value: unknown) => (error ? reject(error) : resolve(value))));
+    new Promise((resolve, reject) =>
+      fn(...args, (error: unknown, value: unknown) => (error ? reject(error) : resolve(value))),
+    );
 }
 export function inherits(child: any, parent: any): void {
   Object.setPrototypeOf(child.prototype, parent.prototype);
@@ -15,13 +17,16 @@ export function inspect(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value instanceof Error) return value.stack ?? String(value);
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+    return (
+      JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value)
+    );
   } catch {
     return String(value);
   }
 }
 export function format(first?: unknown, ...rest: unknown[]): string {
-  if (typeof first !== 'string') return [first, ...rest].map((v) => (typeof v === 'string' ? v : inspect(v))).join(' ');
+  if (typeof first !== 'string')
+    return [first, ...rest].map((v) => (typeof v === 'string' ? v : inspect(v))).join(' ');
   let i = 0;
   const text = first.replace(/%[sdifjoO%]/g, (token) => {
     if (token === '%%') return '%';
@@ -46,4 +51,15 @@ export const types = {
   isNativeError: (v: unknown): boolean => v instanceof Error,
 };
 export { TextDecoder, TextEncoder };
-export default { promisify, inherits, inspect, format, deprecate, debuglog, isDeepStrictEqual, types, TextDecoder, TextEncoder };
+export default {
+  promisify,
+  inherits,
+  inspect,
+  format,
+  deprecate,
+  debuglog,
+  isDeepStrictEqual,
+  types,
+  TextDecoder,
+  TextEncoder,
+};

@@ -40,7 +40,11 @@ export class EventTarget {
   }
   removeEventListener(type: string, listener: Listener | null): void {
     const list = this.#listeners.get(type);
-    if (list) this.#listeners.set(type, list.filter((entry) => entry.listener !== listener));
+    if (list)
+      this.#listeners.set(
+        type,
+        list.filter((entry) => entry.listener !== listener),
+      );
   }
   dispatchEvent(event: Event): boolean {
     event.target = this;
@@ -70,7 +74,10 @@ export class AbortSignal extends EventTarget {
   }
   static timeout(ms: number): AbortSignal {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), ms).unref?.();
+    setTimeout(
+      () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+      ms,
+    ).unref?.();
     return controller.signal;
   }
   static any(signals: AbortSignal[]): AbortSignal {

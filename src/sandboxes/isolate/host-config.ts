@@ -1,0 +1,40 @@
+import type { ResolvedRoot } from '../../config/root.ts';
+
+/** Everything the isolate host process needs, passed by the warden as one JSON argument. */
+export interface HostConfig {
+  /** Absolute path of the server's entry script (bundled by the host). */
+  entry: string;
+  /** The guest's process.argv: [node, entry, ...server arguments]. */
+  argv: string[];
+  /** The guest's process.env, exactly (the --env allowlist plus the pinned baseline). */
+  env: Record<string, string>;
+  /** The guest's working directory (first root, else /tmp). */
+  cwd: string;
+  roots: ResolvedRoot[];
+  /** Host paths the guest may read but not write (its own package). */
+  readOnlyPaths: string[];
+  /** The isolate's heap limit in MB. */
+  memoryMb: number;
+  /** CPU the guest may burn without going idle before the watchdog kills it (ms). */
+  cpuMs: number;
+  /** The warden's cache directory for bundles and code caches; undefined: no caching. */
+  cacheDir: string | undefined;
+}
+
+/** Parse and sanity-check the host's JSON argument; throws with a message naming what is wrong. */
+export function parseHostConfig(text: string | undefined): HostConfig {
+  if (text === undefined) throw new Error('usage: host-main CONFIG_JSON');
+  const value = JSON.parse(text) as HostConfig;
+  const strings = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string');
+  const problems = [
+    typeof value.entry === 'string' && value.entry.startsWith('/') ? '' : 'entry must be an absolute path',
+    strings(value.argv) ? '' : 'argv must be strings',
+    strings(value.readOnlyPaths) ? '' : 'readOnlyPaths must be strings',
+    value.env && typeof value.env === 'object' ? '' : 'env must be an object',
+    Array.isArray(value.roots) ? '' : 'roots must be an array',
+    Number.isFinite(value.memoryMb) && value.memoryMb >= 8 ? '' : 'memoryMb must be at least 8',
+    Number.isFinite(value.cpuMs) && value.cpuMs > 0 ? '' : 'cpuMs must be positive',
+  ].filter(Boolean);
+  if (problems.length > 0) throw new Error(`bad isolate host config: ${problems.join('; ')}`);
+  return value;
+}

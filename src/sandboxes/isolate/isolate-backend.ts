@@ -1,0 +1,75 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../../util/cache-dir.ts';
+import { findSetpriv } from '../process/find-on-path.ts';
+import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
+import type { Availability, Backend, ExitInfo, LimitKind, SandboxPlan } from '../types.ts';
+import type { HostConfig } from './host-config.ts';
+import { exitInfoWithLimit } from './isolate-exit.ts';
+import { DEFAULT_CPU_MS, planIsolate } from './isolate-plan.ts';
+
+const self = fileURLToPath(import.meta.url);
+/** host-main next to this file, with this file's extension (.ts under type stripping, .js in dist). */
+const HOST_ENTRY = path.join(path.dirname(self), `host-main${path.extname(self)}`);
+
+let probed: Promise<Availability> | undefined;
+
+/** MCP_WARDEN_ISOLATE_CPU_MS, when set to a positive number; else the default budget. */
+function cpuBudgetMs(): number {
+  const value = Number(process.env.MCP_WARDEN_ISOLATE_CPU_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_CPU_MS;
+}
+
+/**
+ * V8 isolates via isolated-vm: a JavaScript server bundled with Node built-ins replaced by shims, run in
+ * an isolate inside a child process of the warden. No kernel surface at all: files only through the
+ * host-checked fs shim, no network, no processes.
+ */
+export const isolateBackend: Backend = {
+  name: 'isolate',
+  probe() {
+    probed ??= probeIsolatedVm();
+    return probed;
+  },
+  plan: (spec) =>
+    planIsolate(spec, {
+      node: process.execPath,
+      hostEntry: HOST_ENTRY,
+      setpriv: findSetpriv(),
+      cacheDir: cacheDir(),
+      cpuMs: cpuBudgetMs(),
+    }),
+  async launch(plan: SandboxPlan) {
+    const sandbox = await spawnSandboxProcess(plan.argv, plan.env, plan.cwd);
+    const config = plan.details?.host as HostConfig | undefined;
+    const withLimit = (info: ExitInfo): ExitInfo =>
+      exitInfoWithLimit(info, (kind) => (config === undefined ? undefined : describeLimit(kind, config)));
+    const stop = sandbox.stop.bind(sandbox);
+    // The host process reports a limit through its exit status; the session sees it as ExitInfo.limit.
+    return Object.assign(sandbox, {
+      exited: sandbox.exited.then(withLimit),
+      stop: async (options?: { graceful?: boolean }) => withLimit(await stop(options)),
+    });
+  },
+};
+
+function describeLimit(kind: LimitKind, config: HostConfig): string | undefined {
+  if (kind === 'memory') return `the server exceeded its ${config.memoryMb} MB heap`;
+  if (kind === 'cpu') return `the server used more than ${config.cpuMs} ms of CPU without going idle`;
+  return undefined;
+}
+
+async function probeIsolatedVm(): Promise<Availability> {
+  try {
+    createRequire(import.meta.url).resolve('isolated-vm');
+    await import('isolated-vm');
+    return { available: true, version: '6' };
+  } catch (error) {
+    return {
+      available: false,
+      reason: `isolated-vm cannot load: ${(error as Error).message.split('\n')[0]}`,
+      fix: 'reinstall mcp-warden with install scripts enabled for isolated-vm (it builds a native addon), on Node 22+',
+    };
+  }
+}
