@@ -26,7 +26,19 @@ export type AuditEvent =
       tool?: string;
       /** Redacted detail: never an argument value or file content; paths are truncated and escaped. */
       detail?: string;
-    };
+    }
+  | {
+      /** Content guards changed a server message (src/guards): counts only, never the secret. */
+      event: 'redaction';
+      direction: Direction;
+      method?: string;
+      /** Secret pattern id → number replaced by a marker. */
+      secrets: Record<string, number>;
+      /** Terminal escapes and bidi controls removed. */
+      controls: number;
+    }
+  | { event: 'tool.pinned'; tool: string; sha256: string }
+  | { event: 'tool.withheld'; tool: string; rule: RuleId; reason: string };
 
 /**
  * Make a short, single-line, escape-free string safe for logs: the same escaping as wire error

@@ -12,6 +12,8 @@ export interface RunArgs {
   memoryMb: number | undefined;
   cpus: number | undefined;
   timeoutMs: number | undefined;
+  /** `--lock FILE`: tool pins written by `mcp-warden scan` (overrides policy.guards.lockFile). */
+  lock: string | undefined;
   /** The server command: COMMAND [ARGS...], never empty. */
   command: string[];
 }
@@ -26,6 +28,7 @@ const RUN_OPTIONS = {
   memory: { type: 'string' },
   cpus: { type: 'string' },
   timeout: { type: 'string' },
+  lock: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -74,6 +77,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
     memoryMb: number('--memory', values.memory, { integer: true, min: 16 }),
     cpus: number('--cpus', values.cpus, { integer: false, min: 0.05 }),
     timeoutMs: number('--timeout', values.timeout, { integer: true, min: 100 }),
+    lock: values.lock,
     command,
   };
 }

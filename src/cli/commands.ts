@@ -17,6 +17,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./image.ts')).imageCommand(rest);
     case 'audit':
       return (await import('./audit-verify.ts')).auditCommand(rest);
+    case 'scan':
+      return (await import('./scan.ts')).scanCommand(rest);
+    case 'wrap':
+      return (await import('./wrap.ts')).wrapCommand(rest);
+    case 'unwrap':
+      return (await import('./wrap.ts')).unwrapCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -28,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     default:
       throw new WardenError('usage', `unknown command "${command}"`, {
-        hint: 'commands: run, explain, doctor, image build, audit verify (see mcp-warden --help)',
+        hint: 'commands: run, explain, doctor, scan, wrap, unwrap, image build, audit verify (see mcp-warden --help)',
       });
   }
 }

@@ -2,18 +2,9 @@ import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../config/profile-schema.ts';
 import { WardenError, errorMessage } from '../errors.ts';
 import { BACKEND_NAMES as AUTO_ORDER, getBackend } from '../sandboxes/registry.ts';
-import type { ProbeCheck } from '../sandboxes/types.ts';
+import { type BackendReport, renderDoctorTable } from './doctor-table.ts';
 import { EXIT } from './exit-codes.ts';
 import { say } from './output.ts';
-
-interface BackendReport {
-  backend: string;
-  available: boolean;
-  version?: string;
-  reason?: string;
-  fix?: string;
-  checks?: ProbeCheck[];
-}
 
 /** `mcp-warden doctor [--json]`: which backends work here, and why not. Always exits 0 unless misused. */
 export async function doctorCommand(argv: readonly string[]): Promise<number> {
@@ -27,9 +18,9 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
   }
   const reports: BackendReport[] = [];
   for (const name of BACKEND_NAMES) reports.push(await report(name));
-  // The same preference as `--profile auto` (registry order: strongest first), never `none`.
+  // The same preference as `--profile auto` (registry order: strongest first), never `none` or `isolate`.
   const auto = AUTO_ORDER.map((name) => reports.find((r) => r.backend === name)).find(
-    (r) => r?.available === true && r.backend !== 'none',
+    (r) => r?.available === true && r.backend !== 'none' && r.backend !== 'isolate',
   )?.backend;
   if (json) {
     say(
@@ -41,20 +32,7 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
     );
     return EXIT.ok;
   }
-  const lines = [`mcp-warden doctor — node ${process.version} on ${process.platform}`, ''];
-  for (const r of reports) {
-    const status = r.available ? `ok${r.version ? ` (${r.version})` : ''}` : `unavailable: ${r.reason}`;
-    lines.push(`  ${r.backend.padEnd(9)} ${status}`);
-    for (const check of r.checks ?? []) {
-      lines.push(`  ${''.padEnd(9)} ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
-    }
-    if (!r.available && r.fix) lines.push(`  ${''.padEnd(9)} fix: ${r.fix}`);
-  }
-  lines.push(
-    '',
-    auto ? `--profile auto picks: ${auto}` : '--profile auto: no isolating backend is available here',
-  );
-  say(lines.join('\n'));
+  say(renderDoctorTable(reports, auto, { node: process.version, platform: process.platform }));
   return EXIT.ok;
 }
 

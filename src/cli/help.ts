@@ -5,6 +5,9 @@ Usage:
   mcp-warden run [options] -- COMMAND [ARGS...]      mediate one stdio MCP session
   mcp-warden explain [options] -- COMMAND [ARGS...]  print the exact sandbox run would launch
   mcp-warden doctor [--json]                         which backends work here, and why not
+  mcp-warden scan [options] -- COMMAND [ARGS...]     audit tool descriptions, pin definitions
+  mcp-warden wrap [--config FILE] [options]          route a client config's servers through the warden
+  mcp-warden unwrap [--config FILE]                  restore it byte for byte
   mcp-warden image build [--runtime node] [--force]  build the offline sandbox image (docker, gvisor)
   mcp-warden audit verify FILE                       check an audit log's hash chain
 
@@ -24,6 +27,7 @@ Options:
   --memory MB             memory limit (backends that cannot enforce it say so)
   --cpus N                CPU limit
   --timeout MS            wall-clock limit per request (default 600000)
+  --lock FILE             tool pins written by mcp-warden scan: a changed or new tool is withheld
   -h, --help              this help
 
 stdout carries the MCP protocol only; logs and warnings go to stderr.`;

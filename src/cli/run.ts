@@ -9,6 +9,7 @@ import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
+import { loadToolLock } from './tool-lock.ts';
 import { prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
@@ -50,6 +51,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       home: os.homedir(),
       realpath: hostPaths.realpath,
       readlink: hostPaths.readlink,
+      ...loadToolLock(args.lock ?? prepared.profile.policy.guards.lockFile),
     },
     audit,
     logger,

@@ -60,6 +60,43 @@ export const MiB = 1024 * 1024;
 
 const glob = z.string().min(1).max(256).describe('A glob: * matches any run of characters, ? one character');
 
+/** Severities of scan findings, lowest first (src/scan). */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/** Content guards and tool pinning (docs/scan.md); all on by default in every profile. */
+export const GuardsSchema = z
+  .object({
+    redactSecrets: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Replace credentials (private keys, cloud and VCS tokens, JWTs, passwords in connection strings) in anything the server sends with a visible marker',
+      ),
+    stripControls: z
+      .boolean()
+      .default(true)
+      .describe('Remove ANSI/OSC terminal escapes and bidi controls from anything the server sends'),
+    poisonedTools: z
+      .enum(['off', ...SEVERITIES])
+      .default('high')
+      .describe(
+        'Withhold a tool whose definition has a finding of at least this severity (rule tool.description-poisoned); off: never',
+      ),
+    pinTools: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Pin tool definitions (from lockFile, else the first listing of the session) and withhold a tool whose definition changes (rule tool.definition-changed)',
+      ),
+    lockFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Lock file written by `mcp-warden scan`; unset: pins are learned at the first tools/list'),
+  })
+  .strict()
+  .describe('Content guards on what the server sends');
+
 export const PolicySchema = z
   .object({
     methods: z
@@ -135,6 +172,7 @@ export const PolicySchema = z
       .strict()
       .prefault({})
       .describe('Size and time caps'),
+    guards: GuardsSchema.prefault({}),
   })
   .strict()
   .describe('What the policy engine allows through');

@@ -11,7 +11,8 @@ import { checkClientMethod, checkServerMethod } from './rules/methods.ts';
 import { checkRequestPaths } from './rules/paths.ts';
 import { checkResultUris, checkUpdatedUri } from './rules/response-uris.ts';
 import { checkArgumentSizes } from './rules/sizes.ts';
-import { checkToolCall, filterToolsList } from './rules/tools.ts';
+import { checkWithheldTool, reviewToolDefinitions } from './rules/tool-definitions.ts';
+import { checkToolCall, filterListedTools } from './rules/tools.ts';
 import type { PolicyContext, PolicyInput, SessionView, Verdict } from './types.ts';
 
 /**
@@ -34,7 +35,9 @@ function decideClient(input: JsonRpcMessage, state: SessionView, ctx: PolicyCont
   const rejection =
     checkClientMethod(method, ctx.policy) ??
     (input.kind === 'request' ? checkClientRequestId(input.message.id, state) : undefined) ??
-    (method === 'tools/call' ? checkToolCall(params, ctx.policy) : undefined) ??
+    (method === 'tools/call'
+      ? (checkToolCall(params, ctx.policy) ?? checkWithheldTool(params, state))
+      : undefined) ??
     checkArgumentSizes(params, ctx.policy.limits.argumentBytes) ??
     checkRequestPaths(method, params, state, ctx);
   if (rejection) return rejection;
@@ -52,7 +55,14 @@ function decideServer(input: JsonRpcMessage, state: SessionView, ctx: PolicyCont
       const rejection = checkServerResponseId(id, state);
       if (rejection) return rejection;
       const method = state.clientInFlight.get(idKey(id))?.method;
-      if (method === 'tools/list') return filterToolsList(input.message, ctx.policy);
+      if (method === 'tools/list') {
+        const guards = ctx.policy.guards;
+        const review =
+          guards.pinTools || guards.poisonedTools !== 'off'
+            ? (tools: readonly unknown[]) => reviewToolDefinitions(tools, state, ctx)
+            : undefined;
+        return filterListedTools(input.message, ctx.policy, review);
+      }
       return checkResultUris(method, result, ctx) ?? allow();
     }
     case 'request':

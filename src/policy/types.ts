@@ -32,9 +32,26 @@ export type RuleId =
  * - kill: the sandbox is killed (server breach, or client breach under onClientBreach "kill").
  */
 export type Verdict =
-  | { action: 'allow'; rewrite?: Record<string, unknown> }
+  | { action: 'allow'; rewrite?: Record<string, unknown>; tools?: ToolsReview }
   | { action: 'deny'; rule: RuleId; reason: string; detail?: string }
   | { action: 'kill'; rule: RuleId; reason: string; detail?: string };
+
+/** A tool the policy keeps from the client (left out of tools/list, calls denied), and why. */
+export interface WithheldTool {
+  rule: 'tool.definition-changed' | 'tool.description-poisoned';
+  reason: string;
+}
+
+/**
+ * What reviewing one tools/list result decided, for the supervisor to record in the session state:
+ * `pin` are first-seen definitions (name → sha256) to remember; `withhold` the listed tools kept from
+ * the client; `release` the listed tools that are fine again. Tools not in the listing are untouched.
+ */
+export interface ToolsReview {
+  pin: ReadonlyArray<readonly [string, string]>;
+  withhold: ReadonlyArray<readonly [string, WithheldTool]>;
+  release: readonly string[];
+}
 
 /** What the policy knows of one tool, learned from the server's tools/list results. */
 export interface ToolInfo {
@@ -54,6 +71,10 @@ export interface SessionView {
   readonly abandoned: ReadonlySet<string>;
   /** Tools learned from tools/list; empty until the server listed them. */
   readonly tools: ReadonlyMap<string, ToolInfo>;
+  /** Tool definitions pinned at their first listing in this session (name → sha256); unused with a lock. */
+  readonly pins: ReadonlyMap<string, string>;
+  /** Tools kept from the client until their definition is approved again. */
+  readonly withheld: ReadonlyMap<string, WithheldTool>;
 }
 
 /**
@@ -70,6 +91,8 @@ export interface PolicyContext {
   home: string;
   realpath: (path: string) => string | undefined;
   readlink: (path: string) => string | undefined;
+  /** Tool pins from the lock file (name → sha256); undefined: no lock, pins are learned per session. */
+  lock?: ReadonlyMap<string, string>;
 }
 
 /** Input to decide(). `message` has already passed framing and shape validation. */

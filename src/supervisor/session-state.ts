@@ -1,6 +1,6 @@
 import type { JsonRpcId } from '../protocol/json-rpc.ts';
 import { idKey } from '../protocol/json-rpc.ts';
-import type { SessionView, ToolInfo } from '../policy/types.ts';
+import type { SessionView, ToolInfo, ToolsReview, WithheldTool } from '../policy/types.ts';
 
 /** Abandoned ids are remembered so a late answer is dropped quietly; bounded so a flood cannot grow it. */
 const MAX_ABANDONED = 4096;
@@ -23,6 +23,8 @@ export class SessionState implements SessionView {
   readonly serverInFlight = new Map<string, { id: JsonRpcId; method: string }>();
   readonly abandoned = new Set<string>();
   readonly tools = new Map<string, ToolInfo>();
+  readonly pins = new Map<string, string>();
+  readonly withheld = new Map<string, WithheldTool>();
 
   trackClientRequest(request: ClientRequest): void {
     this.clientInFlight.set(idKey(request.id), request);
@@ -60,5 +62,12 @@ export class SessionState implements SessionView {
 
   learnTools(tools: ReadonlyMap<string, ToolInfo>): void {
     for (const [name, info] of tools) this.tools.set(name, info);
+  }
+
+  /** Record what the policy decided about a tools/list result (pins, withheld and released tools). */
+  applyToolsReview(review: ToolsReview): void {
+    for (const [name, hash] of review.pin) if (!this.pins.has(name)) this.pins.set(name, hash);
+    for (const [name, why] of review.withhold) this.withheld.set(name, why);
+    for (const name of review.release) this.withheld.delete(name);
   }
 }

@@ -4,7 +4,8 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import { decide } from '../policy/decide.ts';
 import { learnTools } from '../policy/tool-info.ts';
-import type { Direction, PolicyContext, RuleId, Verdict } from '../policy/types.ts';
+import { guardServerMessage } from '../guards/guard-message.ts';
+import type { Direction, PolicyContext, RuleId, ToolsReview, Verdict } from '../policy/types.ts';
 import { idKey, type JsonRpcId, type JsonRpcMessage } from '../protocol/json-rpc.ts';
 import { LineFramer } from '../protocol/line-framer.ts';
 import { parseLine } from '../protocol/parse-line.ts';
@@ -58,6 +59,8 @@ export class Session {
   /** Client lines waiting for a restarted sandbox to finish its replayed handshake. */
   #queue: Buffer[] = [];
   #replaying = false;
+  /** Internal tools/list requests sent after notifications/tools/list_changed. */
+  #relists = 0;
   /** Why the warden is stopping the current sandbox (for its sandbox.stop event). */
   #stopReason = '';
   #resolveDone!: (code: number) => void;
@@ -207,6 +210,11 @@ export class Session {
 
   #onRequestTimeout(id: JsonRpcId, method: string, tool: string | undefined, timeoutMs: number): void {
     const reason = `no answer from the server within ${timeoutMs} ms`;
+    if (method === 'tools/list' && this.#state.clientInFlight.get(idKey(id))?.internal) {
+      // The warden's own request (re-listing tools): nobody to answer, just stop waiting.
+      this.#state.abandon(id);
+      return;
+    }
     this.#audit('client', { action: 'deny', rule: 'request.timeout', reason }, method, tool);
     this.#state.abandon(id);
     this.#toClient.write(encodeLine(policyError(id, 'request.timeout', reason)));
@@ -280,18 +288,63 @@ export class Session {
         this.#state.abandoned.delete(idKey(message.id));
       return;
     }
+    if (verdict.tools) this.#applyToolsReview(verdict.tools);
     if (kind === 'result' || kind === 'error') {
       const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
       if (request?.method === 'tools/list' && kind === 'result')
         this.#state.learnTools(learnTools(message.result));
       if (request?.internal) {
-        this.#finishReplay();
+        if (request.method === 'initialize') this.#finishReplay();
         return;
       }
     } else if (kind === 'request') {
       this.#state.serverInFlight.set(idKey(message.id), { id: message.id, method: message.method });
+    } else if (message.method === 'notifications/tools/list_changed') {
+      this.#relistTools();
     }
-    this.#toClient.write(verdict.rewrite ? encodeLine(verdict.rewrite) : withNewline(line));
+    const outgoing = verdict.rewrite ?? message;
+    const guarded = guardServerMessage(line, outgoing, this.#o.policy.policy.guards);
+    if (guarded) {
+      this.#o.audit.write({
+        event: 'redaction',
+        direction: 'server',
+        ...('method' in message ? { method: message.method } : {}),
+        secrets: guarded.secrets,
+        controls: guarded.controls,
+      });
+    }
+    this.#toClient.write(
+      guarded
+        ? encodeLine(guarded.message)
+        : verdict.rewrite
+          ? encodeLine(verdict.rewrite)
+          : withNewline(line),
+    );
+  }
+
+  /** Record a tools/list review; every newly withheld tool is one audit event. */
+  #applyToolsReview(review: ToolsReview): void {
+    for (const [tool, why] of review.withhold) {
+      if (this.#state.withheld.get(tool)?.reason === why.reason) continue;
+      this.#o.audit.write({ event: 'tool.withheld', tool, rule: why.rule, reason: why.reason });
+    }
+    for (const [tool, sha256] of review.pin) {
+      if (!this.#state.pins.has(tool)) this.#o.audit.write({ event: 'tool.pinned', tool, sha256 });
+    }
+    this.#state.applyToolsReview(review);
+  }
+
+  /**
+   * The server says its tools changed: list them ourselves at once so a changed definition is checked
+   * against the pins (and the tool withheld) even if the client never lists again. The answer is
+   * reviewed like any tools/list result and not forwarded.
+   */
+  #relistTools(): void {
+    const guards = this.#o.policy.policy.guards;
+    if (!guards.pinTools && guards.poisonedTools === 'off') return;
+    const id = `mcp-warden-relist-${++this.#relists}`;
+    this.#trackClientRequest(id, 'tools/list', undefined, true);
+    this.#toServer(encodeLine({ jsonrpc: '2.0', id, method: 'tools/list' }));
   }
 
   #serverBreach(rule: RuleId, reason: string, detail?: string, method?: string): void {

@@ -1,7 +1,7 @@
 import type { Policy } from '../../config/policy-schema.ts';
 import type { JsonRpcResultResponse } from '../../protocol/json-rpc.ts';
 import { matchesGlob } from '../glob.ts';
-import type { Verdict } from '../types.ts';
+import type { ToolsReview, Verdict } from '../types.ts';
 import { clip, isRecord, reject } from './shared.ts';
 import type { Rejection } from './shared.ts';
 
@@ -25,9 +25,25 @@ export function checkToolCall(params: unknown, policy: Policy): Rejection | unde
  * Entries without a string name are dropped too. Plain allow when nothing is removed.
  */
 export function filterToolsList(message: JsonRpcResultResponse, policy: Policy): Verdict {
+  return filterListedTools(message, policy, undefined);
+}
+
+/**
+ * Like {@link filterToolsList}, after `review` (tool pinning and poison checks, rules/tool-definitions.ts)
+ * has dropped withheld tools; the review travels with the verdict for the supervisor to record.
+ */
+export function filterListedTools(
+  message: JsonRpcResultResponse,
+  policy: Policy,
+  review: ((tools: readonly unknown[]) => { kept: unknown[]; review: ToolsReview }) | undefined,
+): Verdict {
   const tools = message.result.tools;
   if (!Array.isArray(tools)) return { action: 'allow' };
-  const kept = tools.filter((tool) => isRecord(tool) && isToolCallable(tool.name, policy));
-  if (kept.length === tools.length) return { action: 'allow' };
-  return { action: 'allow', rewrite: { ...message, result: { ...message.result, tools: kept } } };
+  const reviewed = review?.(tools);
+  const kept = (reviewed?.kept ?? tools).filter(
+    (tool) => isRecord(tool) && isToolCallable(tool.name, policy),
+  );
+  const extra = reviewed ? { tools: reviewed.review } : {};
+  if (kept.length === tools.length) return { action: 'allow', ...extra };
+  return { action: 'allow', rewrite: { ...message, result: { ...message.result, tools: kept } }, ...extra };
 }

@@ -8,7 +8,13 @@ import type { JsonRpcId, JsonRpcMessage } from '../../../src/protocol/json-rpc.t
 import { idKey } from '../../../src/protocol/json-rpc.ts';
 import { learnTools } from '../../../src/policy/tool-info.ts';
 import { hostPaths } from '../../../src/util/host-paths.ts';
-import type { PolicyContext, PolicyInput, SessionView, ToolInfo } from '../../../src/policy/types.ts';
+import type {
+  PolicyContext,
+  PolicyInput,
+  SessionView,
+  ToolInfo,
+  WithheldTool,
+} from '../../../src/policy/types.ts';
 
 /**
  * A real directory tree for path tests:
@@ -103,6 +109,8 @@ export interface StateInit {
   clientInFlight?: [JsonRpcId, string][];
   serverInFlight?: [JsonRpcId, string][];
   abandoned?: JsonRpcId[];
+  pins?: Map<string, string>;
+  withheld?: Map<string, WithheldTool>;
 }
 
 export function makeState(init: StateInit = {}): SessionView {
@@ -111,6 +119,8 @@ export function makeState(init: StateInit = {}): SessionView {
     clientInFlight: new Map((init.clientInFlight ?? []).map(([id, method]) => [idKey(id), { method }])),
     serverInFlight: new Map((init.serverInFlight ?? []).map(([id, method]) => [idKey(id), { method }])),
     abandoned: new Set((init.abandoned ?? []).map(idKey)),
+    pins: init.pins ?? new Map(),
+    withheld: init.withheld ?? new Map(),
   };
 }
 

@@ -22,7 +22,11 @@ beforeAll(() => {
 });
 afterAll(() => removeTree(tree));
 
-const restrictive: PolicyFileInput = { tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] } };
+// Pinning and poison checks are off here so the verdicts show filtering alone (tests/unit/policy/tool-definitions.test.ts).
+const restrictive: PolicyFileInput = {
+  tools: { allow: ['read_*', 'search'], deny: ['read_secret*'] },
+  guards: { pinTools: false, poisonedTools: 'off' },
+};
 
 const calls: [string, PolicyFileInput, JsonRpcMessage, string][] = [
   ['default allows any tool', {}, call('anything', {}), 'allow'],

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { guardServerMessage } from '../../../src/guards/guard-message.ts';
+import { AWS_ACCESS_KEY_ID, PEM_PRIVATE_KEY } from './secrets.ts';
+
+const ON = { redactSecrets: true, stripControls: true };
+
+function guard(message: Record<string, unknown>, settings = ON) {
+  return guardServerMessage(Buffer.from(JSON.stringify(message)), message, settings);
+}
+
+describe('guardServerMessage', () => {
+  it('leaves an ordinary message untouched (undefined: forward the original bytes)', () => {
+    const message = { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'hello world' }] } };
+    expect(guard(message)).toBeUndefined();
+  });
+
+  it('redacts inside string values only and keeps the MCP result shape', () => {
+    const text = `key: ${AWS_ACCESS_KEY_ID}\n${PEM_PRIVATE_KEY}tail`;
+    const message = {
+      jsonrpc: '2.0',
+      id: 'r1',
+      result: {
+        content: [{ type: 'text', text }],
+        structuredContent: { n: 1, ok: true, list: [null] },
+        isError: false,
+      },
+    };
+    const out = guard(message);
+    expect(out?.message).toEqual({
+      jsonrpc: '2.0',
+      id: 'r1',
+      result: {
+        content: [
+          {
+            type: 'text',
+            text: 'key: [REDACTED by mcp-warden: aws-access-key-id]\n[REDACTED by mcp-warden: private-key]\ntail',
+          },
+        ],
+        structuredContent: { n: 1, ok: true, list: [null] },
+        isError: false,
+      },
+    });
+    expect(out?.secrets).toEqual({ 'aws-access-key-id': 1, 'private-key': 1 });
+    expect(message.result.content[0]?.text).toBe(text); // not mutated
+  });
+
+  it('strips escapes from tool descriptions, notifications and errors, never from ids or methods', () => {
+    const id = 'id-\u001b[31m';
+    const out = guard({ jsonrpc: '2.0', id, error: { code: 1, message: 'bad\u001b[2J', data: ['\u202ex'] } });
+    expect(out?.message).toEqual({ jsonrpc: '2.0', id, error: { code: 1, message: 'bad', data: ['x'] } });
+    expect(out?.controls).toBe(2);
+    const note = guard({
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: '\u001b[1mhi' },
+    });
+    expect(note?.message).toEqual({
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: 'hi' },
+    });
+  });
+
+  it('does nothing when both guards are off', () => {
+    expect(
+      guard(
+        { jsonrpc: '2.0', id: 1, result: { t: `\u001b[31m${AWS_ACCESS_KEY_ID}` } },
+        { redactSecrets: false, stripControls: false },
+      ),
+    ).toBeUndefined();
+  });
+
+  it('keeps a "__proto__" key a plain key when copying', () => {
+    const message = JSON.parse(
+      `{"jsonrpc":"2.0","id":1,"result":{"__proto__":{"x":"\\u001b[1m"},"t":"a"}}`,
+    ) as Record<string, unknown>;
+    const out = guard(message);
+    const result = out?.message.result as Record<string, unknown>;
+    expect(Object.keys(result)).toEqual(['__proto__', 't']);
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+  });
+});
