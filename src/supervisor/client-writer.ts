@@ -6,6 +6,8 @@ import type { Readable, Writable } from 'node:stream';
  * Lines written in the same tick (all the lines of one incoming chunk) are corked and leave in one
  * writev system call: one syscall per message was the largest cost of pipelined traffic.
  */
+const NEWLINE = Buffer.from('\n');
+
 export class LineWriter {
   readonly #out: Writable;
   #source: Readable | undefined;
@@ -47,6 +49,15 @@ export class LineWriter {
         this.#out.once('drain', () => source.resume());
       }
     }
+  }
+
+  /**
+   * Write `body` followed by a newline without concatenating them (a multi-megabyte message is not
+   * copied again): both pieces leave in the same corked writev.
+   */
+  writeLine(body: Buffer): void {
+    this.write(body);
+    this.write(NEWLINE);
   }
 
   /** Resolves when everything written so far has been handed to the OS. */

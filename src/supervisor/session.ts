@@ -313,13 +313,10 @@ export class Session {
         controls: guarded.controls,
       });
     }
-    this.#toClient.write(
-      guarded
-        ? encodeLine(guarded.message)
-        : verdict.rewrite
-          ? encodeLine(verdict.rewrite)
-          : withNewline(line),
-    );
+    if (guarded) this.#toClient.write(encodeLine(guarded.message));
+    else if (verdict.rewrite) this.#toClient.write(encodeLine(verdict.rewrite));
+    // Untouched: the server's own bytes, never re-serialised and not copied again.
+    else this.#toClient.writeLine(line);
   }
 
   /** Record a tools/list review; every newly withheld tool is one audit event. */
