@@ -53,6 +53,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   });
   spec.readOnlyPaths.push(...profile.readOnlyPaths);
   if (profile.container) spec.containerImage = profile.container;
+  await backend.load?.();
   const plan = backend.plan(spec);
   if (backend.name === 'none') {
     warnings.push(

@@ -9,7 +9,6 @@ import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
-import { loadToolLock } from './tool-lock.ts';
 import { prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
@@ -51,7 +50,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       home: os.homedir(),
       realpath: hostPaths.realpath,
       readlink: hostPaths.readlink,
-      ...loadToolLock(args.lock ?? prepared.profile.policy.guards.lockFile),
+      ...(await toolLock(args.lock ?? prepared.profile.policy.guards.lockFile)),
     },
     audit,
     logger,
@@ -104,4 +103,10 @@ function guardStdout(): void {
   console.debug = toStderr;
   console.dir = toStderr;
   /* eslint-enable no-console */
+}
+
+/** Tool pins from a lock file; the lock-file modules (and zod) load only when one is configured. */
+async function toolLock(file: string | undefined): Promise<{ lock?: ReadonlyMap<string, string> }> {
+  if (file === undefined) return {};
+  return (await import('./tool-lock.ts')).loadToolLock(file);
 }

@@ -1,11 +1,8 @@
 import { WardenError } from '../errors.ts';
 import { bwrapBackend } from './bwrap/bwrap-backend.ts';
-import { isolateBackend } from './isolate/isolate-backend.ts';
-import { dockerBackend, gvisorBackend } from './docker/docker-backend.ts';
-import { buildSandboxImage } from './docker/image/build-image-command.ts';
 import { noneBackend } from './none/none-backend.ts';
 import { killAllNow } from './process/spawn-sandbox-process.ts';
-import { seatbeltBackend } from './seatbelt/seatbelt-backend.ts';
+import { lazyBackend } from './lazy-backend.ts';
 import type { Backend, BackendName, ProbeOptions } from './types.ts';
 
 /** Every backend name in the design, strongest first (the order `auto` prefers). */
@@ -19,12 +16,16 @@ export const BACKEND_NAMES: readonly BackendName[] = [
 ];
 
 const implemented: Partial<Record<BackendName, Backend>> = {
-  gvisor: gvisorBackend,
-  docker: dockerBackend,
+  // Loaded on first use: each pulls in modules a session on another backend never needs (start-up time).
+  gvisor: lazyBackend('gvisor', async () => (await import('./docker/docker-backend.ts')).gvisorBackend),
+  docker: lazyBackend('docker', async () => (await import('./docker/docker-backend.ts')).dockerBackend),
   bwrap: bwrapBackend,
-  isolate: isolateBackend,
+  isolate: lazyBackend('isolate', async () => (await import('./isolate/isolate-backend.ts')).isolateBackend),
   none: noneBackend,
-  seatbelt: seatbeltBackend,
+  seatbelt: lazyBackend(
+    'seatbelt',
+    async () => (await import('./seatbelt/seatbelt-backend.ts')).seatbeltBackend,
+  ),
 };
 
 /**
@@ -71,7 +72,11 @@ export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
 }
 
 /** Build the offline runtime image of the container backends (`mcp-warden image build`). */
-export { buildSandboxImage };
+export async function buildSandboxImage(
+  options: import('./docker/image/build-image-command.ts').BuildImageOptions,
+): Promise<{ tag: string; built: boolean }> {
+  return (await import('./docker/image/build-image-command.ts')).buildSandboxImage(options);
+}
 
 /** SIGKILL every running sandbox synchronously, best effort: for process 'exit' and second-Ctrl-C handlers. */
 export { killAllNow };

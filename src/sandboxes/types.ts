@@ -118,6 +118,8 @@ export interface LaunchOptions {
 
 export interface Backend {
   readonly name: BackendName;
+  /** Load the backend's code if it is loaded lazily (a no-op otherwise); required before `plan`. */
+  load?(): Promise<void>;
   /**
    * Can this backend run here? Actually tries (e.g. a trivial bwrap run), cached per process, and a
    * success also in `cacheDir` for a short while when given (a warden start then skips the trial run).
