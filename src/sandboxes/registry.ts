@@ -2,6 +2,7 @@ import { WardenError } from '../errors.ts';
 import { bwrapBackend } from './bwrap/bwrap-backend.ts';
 import { noneBackend } from './none/none-backend.ts';
 import { killAllNow } from './process/spawn-sandbox-process.ts';
+import type { BuildImageOptions } from './docker/image/build-image-command.ts';
 import { lazyBackend } from './lazy-backend.ts';
 import type { Backend, BackendName, ProbeOptions } from './types.ts';
 
@@ -73,7 +74,7 @@ export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
 
 /** Build the offline runtime image of the container backends (`mcp-warden image build`). */
 export async function buildSandboxImage(
-  options: import('./docker/image/build-image-command.ts').BuildImageOptions,
+  options: BuildImageOptions,
 ): Promise<{ tag: string; built: boolean }> {
   return (await import('./docker/image/build-image-command.ts')).buildSandboxImage(options);
 }
