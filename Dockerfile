@@ -1,12 +1,37 @@
-# PLACEHOLDER: the hardened gateway deployment image arrives with the gateway issue.
-# Building this today gives an image that only prints mcp-warden's help.
-ARG BASE=node:24-bookworm-slim
+# syntax=docker/dockerfile:1
+# mcp-warden gateway, hardened: non-root, read-only root filesystem, no shell, no package manager.
+#
+# No registry is reachable where mcp-warden is built, so nothing here is pulled and nothing is RUN:
+#   BASE   a runtime image with node and nothing else. CI uses the warden's own offline image
+#          (`mcp-warden image build` → mcp-warden/node:<hash>: the host's node and the libraries it links,
+#          no shell). With a registry, a distroless node image works too (gcr.io/distroless/nodejs24).
+#   stage/ the application, prepared on the host by deploy/docker/stage-context.mjs: compiled dist/,
+#          production node_modules, profiles/, package.json. The build context is the directory that
+#          script writes, not the repository.
+#
+#   node deploy/docker/stage-context.mjs --out /tmp/mcp-warden-image
+#   docker build -t mcp-warden-gateway --build-arg BASE=mcp-warden/node:<hash> /tmp/mcp-warden-image
+#   docker run --rm --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+#     -p 8080:8080 -v /srv/mcp/gateway.json:/etc/mcp-warden/gateway.json:ro mcp-warden-gateway
+ARG BASE=mcp-warden/node:local
+
+# Stage 1: the application tree only. Nothing of this stage's base reaches the final image.
+FROM scratch AS app
+COPY stage/ /opt/mcp-warden/
+
+# Stage 2: runtime.
 FROM ${BASE}
-WORKDIR /opt/mcp-warden
-COPY package.json package-lock.json ./
-COPY dist ./dist
-COPY profiles ./profiles
-RUN npm ci --omit=dev --ignore-scripts
-USER node
-ENTRYPOINT ["node", "/opt/mcp-warden/dist/cli/main.js"]
-CMD ["--help"]
+COPY --from=app /opt/mcp-warden /opt/mcp-warden
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    MCP_WARDEN_CACHE_DIR=/tmp/mcp-warden-cache \
+    MCP_WARDEN_HEALTH_URL=http://127.0.0.1:8080/healthz
+WORKDIR /tmp
+# nobody:nogroup. The files above stay root-owned: the gateway cannot change its own code.
+USER 65534:65534
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["node", "/opt/mcp-warden/dist/gateway/healthcheck.js"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/opt/mcp-warden/dist/cli/main.js", "gateway"]
+CMD ["--config", "/etc/mcp-warden/gateway.json"]

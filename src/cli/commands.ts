@@ -17,6 +17,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./image.ts')).imageCommand(rest);
     case 'audit':
       return (await import('./audit-verify.ts')).auditCommand(rest);
+    case 'gateway':
+      return (await import('./gateway.ts')).gatewayCommand(rest);
     case 'scan':
       return (await import('./scan.ts')).scanCommand(rest);
     case 'wrap':
@@ -34,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     default:
       throw new WardenError('usage', `unknown command "${command}"`, {
-        hint: 'commands: run, explain, doctor, scan, wrap, unwrap, image build, audit verify (see mcp-warden --help)',
+        hint: 'commands: run, explain, doctor, gateway, scan, wrap, unwrap, image build, audit verify (see mcp-warden --help)',
       });
   }
 }

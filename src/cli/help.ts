@@ -5,6 +5,7 @@ Usage:
   mcp-warden run [options] -- COMMAND [ARGS...]      mediate one stdio MCP session
   mcp-warden explain [options] -- COMMAND [ARGS...]  print the exact sandbox run would launch
   mcp-warden doctor [--json]                         which backends work here, and why not
+  mcp-warden gateway --config FILE                   Streamable HTTP front for sandboxed servers
   mcp-warden scan [options] -- COMMAND [ARGS...]     audit tool descriptions, pin definitions
   mcp-warden wrap [--config FILE] [options]          route a client config's servers through the warden
   mcp-warden unwrap [--config FILE]                  restore it byte for byte

@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { WardenError, errorMessage } from '../errors.ts';
+import { formatZodError } from './format-zod-error.ts';
+
+const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'] as const;
+const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;
+
+const ListenSchema = z
+  .object({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        'Interface to bind. Without an auth section only loopback (127.0.0.1, ::1, localhost) is allowed.',
+      ),
+    port: z.number().int().min(0).max(65535).default(8080).describe('TCP port; 0 picks a free one (tests).'),
+  })
+  .strict()
+  .describe('Where the gateway listens.');
+
+const ApiKeySchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('Name of the key: the rate-limit bucket, metrics and audit use it.'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, 'must be 64 hex digits (sha256 of the key)')
+      .describe('Lowercase hex sha256 of the key; the key itself is never stored.'),
+    scopes: z.array(z.string()).optional().describe('Scopes the key grants (checked like a token scope).'),
+  })
+  .strict();
+
+const JwtSchema = z
+  .object({
+    issuer: z.string().min(1).describe('Required `iss` claim.'),
+    audience: z.string().min(1).describe('Required `aud` claim (one of the token audiences).'),
+    jwksUrl: z.url().optional().describe('JWKS endpoint the verification keys are fetched from (cached).'),
+    publicKeyPem: z.string().optional().describe('A PEM public key (SPKI), or a path to a file holding one.'),
+    sharedSecret: z
+      .string()
+      .min(32)
+      .optional()
+      .describe('HMAC secret; only with it may `algorithms` name HS256/HS384/HS512. At least 32 characters.'),
+    algorithms: z
+      .array(z.enum([...ASYMMETRIC, ...SYMMETRIC]))
+      .min(1)
+      .default(['RS256', 'ES256', 'EdDSA'])
+      .describe('Accepted `alg` values. `none` is never accepted.'),
+    requiredScopes: z
+      .array(z.string())
+      .default([])
+      .describe('Scopes every token must carry (`scope` claim, space separated, or `scp` array).'),
+    clockToleranceSec: z.number().int().min(0).max(300).default(5).describe('Leeway for exp/nbf/iat.'),
+  })
+  .strict()
+  .superRefine((jwt, ctx) => {
+    const keySources = [jwt.jwksUrl, jwt.publicKeyPem, jwt.sharedSecret].filter((k) => k !== undefined);
+    if (keySources.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'give jwksUrl, publicKeyPem or sharedSecret' });
+    }
+    const hs = jwt.algorithms.filter((a) => a.startsWith('HS'));
+    if (hs.length > 0 && jwt.sharedSecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: `${hs.join(', ')} need an explicitly configured sharedSecret`,
+      });
+    }
+    if (jwt.sharedSecret !== undefined && hs.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sharedSecret'],
+        message: 'set, but no HS* algorithm is allowed',
+      });
+    }
+  });
+
+const AuthSchema = z
+  .object({
+    apiKeys: z.array(ApiKeySchema).default([]).describe('Static API keys, stored as sha256 hashes.'),
+    jwt: JwtSchema.optional().describe('JWT access tokens (OAuth 2.1 resource server).'),
+    revocationFile: z
+      .string()
+      .optional()
+      .describe(
+        'File of revoked credentials, one per line: a JWT `jti`, a `sub`, or an API key id (`#` comments). Re-read when it changes.',
+      ),
+    resource: z
+      .url()
+      .optional()
+      .describe(
+        "This gateway's public URL, for protected-resource metadata (default: from the Host header).",
+      ),
+    authorizationServers: z
+      .array(z.url())
+      .default([])
+      .describe('Authorization servers advertised in protected-resource metadata (default: the JWT issuer).'),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (auth.apiKeys.length === 0 && auth.jwt === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give apiKeys or jwt (or drop the auth section)' });
+    }
+  });
+
+const ServerSchema = z
+  .object({
+    profile: z.string().default('auto').describe('Profile name or file, as `run --profile`.'),
+    roots: z.array(z.string()).default([]).describe('Roots, as `run --root PATH[:ro]`.'),
+    env: z
+      .array(z.string())
+      .default([])
+      .describe('Environment passed to the server, as `run --env NAME[=VALUE]`.'),
+    command: z.array(z.string().min(1)).min(1).describe('The server command: COMMAND ARGS...'),
+    policy: z
+      .union([z.string(), z.record(z.string(), z.unknown())])
+      .optional()
+      .describe("A policy merged over the profile's: a file path or an inline object."),
+    memoryMb: z.number().int().positive().optional().describe('Memory limit per sandbox, as `run --memory`.'),
+    cpus: z.number().positive().optional().describe('CPU limit per sandbox, as `run --cpus`.'),
+    timeoutMs: z.number().int().positive().optional().describe('Per-request wall clock, as `run --timeout`.'),
+  })
+  .strict();
+
+const LimitsSchema = z
+  .object({
+    maxSessions: z
+      .number()
+      .int()
+      .positive()
+      .default(64)
+      .describe('Concurrent sessions (sandboxes), all servers.'),
+    idleTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(300_000)
+      .describe('A session with no request and no open stream for this long ends, with its sandbox.'),
+    ratePerMinute: z
+      .number()
+      .int()
+      .positive()
+      .default(600)
+      .describe('HTTP requests per minute per credential (per client address without auth); then 429.'),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024)
+      .describe('Largest POST body.'),
+    shutdownGraceMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe('On SIGTERM, how long in-flight requests may take before sandboxes are killed.'),
+  })
+  .strict();
+
+/** The gateway config file (`mcp-warden gateway --config FILE`, DESIGN.md). */
+export const GatewayConfigSchema = z
+  .object({
+    $schema: z.string().optional().describe('Editor hint; ignored.'),
+    listen: ListenSchema.default({ host: '127.0.0.1', port: 8080 }),
+    auth: AuthSchema.optional().describe(
+      'Without it every request is allowed and only loopback may be bound.',
+    ),
+    allowedOrigins: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Origins allowed to call the gateway (DNS-rebinding defence). Requests without Origin are allowed; loopback origins are allowed when bound to loopback.',
+      ),
+    allowedHosts: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Host header values accepted (host or host:port). Empty: when bound to loopback only loopback hosts, else any.',
+      ),
+    auditDir: z
+      .string()
+      .optional()
+      .describe(
+        'Directory for audit logs: one hash-chained file per session, NAME-SESSION.jsonl (default: stderr).',
+      ),
+    servers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'server names: letters, digits, . _ -'),
+        ServerSchema,
+      )
+      .refine((servers) => Object.keys(servers).length > 0, 'configure at least one server')
+      .describe('Each server is served at /servers/NAME/mcp.'),
+    limits: LimitsSchema.default(LimitsSchema.parse({})),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.auth === undefined && !isLoopback(config.listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen', 'host'],
+        message: 'without an auth section the gateway binds only to loopback (127.0.0.1, ::1)',
+      });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+export type GatewayServerConfig = z.infer<typeof ServerSchema>;
+export type GatewayAuthConfig = z.infer<typeof AuthSchema>;
+export type GatewayJwtConfig = z.infer<typeof JwtSchema>;
+
+/** True for a loopback host name or address. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Read and validate a gateway config file. Relative paths inside it (revocationFile, policy files,
+ * auditDir) resolve against the file's directory. Throws WardenError('config') naming
+ * the failing path, e.g. `gateway.json: servers.fs.command: ...`.
+ */
+export function loadGatewayConfig(file: string): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new WardenError('config', `cannot read gateway config ${file}: ${errorMessage(error)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new WardenError('config', `gateway config ${file} is not valid JSON: ${errorMessage(error)}`);
+  }
+  const parsed = GatewayConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new WardenError('config', `invalid gateway config ${file}:\n${formatZodError(parsed.error, '')}`);
+  }
+  const config = parsed.data;
+  const base = path.dirname(path.resolve(file));
+  const resolve = (p: string): string => path.resolve(base, p);
+  if (config.auth?.revocationFile !== undefined)
+    config.auth.revocationFile = resolve(config.auth.revocationFile);
+  if (config.auditDir !== undefined) config.auditDir = resolve(config.auditDir);
+  for (const server of Object.values(config.servers)) {
+    if (typeof server.policy === 'string') server.policy = resolve(server.policy);
+  }
+  return config;
+}
