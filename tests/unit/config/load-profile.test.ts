@@ -38,7 +38,6 @@ describe('loadProfile', () => {
     expect(profile.policy.tools.allow).toEqual(['*']);
   });
 
-
   it('rejects unknown names with the list of valid ones', () => {
     expect(configError(() => loadProfile('gvisr'))).toMatch(/unknown profile "gvisr"/);
   });
