@@ -4,10 +4,10 @@
 import { chownSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.ts';
-import { OWNER_LABEL } from '../../src/sandboxes/docker/owner.ts';
+import { OWNER_LABEL, parseOwner } from '../../src/sandboxes/docker/owner.ts';
 import { getBackend } from '../../src/sandboxes/registry.ts';
 import type { Availability } from '../../src/sandboxes/types.ts';
-import { BWRAP_AVAILABLE } from './warden.ts';
+import { BWRAP_AVAILABLE, wardenPids } from './warden.ts';
 
 async function availability(name: 'docker' | 'gvisor'): Promise<Availability> {
   try {
@@ -73,9 +73,18 @@ export function shareWithSandbox(dir: string, profile: string): string {
   return dir;
 }
 
-/** Ids and names of the containers the warden labelled as its own that still exist in the engine. */
+/**
+ * Ids, names and states of the containers that wardens started by THIS test file still have in the
+ * engine (owner label pid among `wardenPids`): test files run in parallel, each with its own
+ * containers. The global leak check (leak-check.ts) looks at all of them once every file is done.
+ */
 export async function ourContainers(): Promise<string[]> {
   const engine = await dockerConnection();
   const list = await engine.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
-  return list.map((info) => `${info.Id.slice(0, 12)} ${info.Names.join(',')} ${info.State}`);
+  return list
+    .filter((info) => {
+      const owner = parseOwner(info.Labels[OWNER_LABEL] ?? '');
+      return owner !== undefined && wardenPids.has(owner.pid);
+    })
+    .map((info) => `${info.Id.slice(0, 12)} ${info.Names.join(',')} ${info.State}`);
 }

@@ -5,12 +5,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const project = path.resolve(import.meta.dirname, '..', '..');
-// Command lines that only processes started by this test suite have.
+// Command lines that only processes started by this checkout's test suite have. Every warden, sandbox
+// and fixture server names a file of the checkout (bwrap mounts it, node runs it), so a run in another
+// checkout on the same machine is never mistaken for a leak of this one.
 const OURS = [
   path.join(project, 'tests', 'fixtures'),
   path.join(project, 'node_modules', '@modelcontextprotocol'),
   path.join(project, 'src', 'cli', 'main.ts'),
-  'mcp-warden-',
+  path.join(project, 'dist', 'cli', 'main.js'),
+  // Children spawned by fixture servers carry a per-test tag instead (their command line is node -e).
   'leaktag-',
 ];
 

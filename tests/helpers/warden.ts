@@ -36,6 +36,13 @@ export const BWRAP_AVAILABLE = ((): boolean => {
 
 export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
 
+/**
+ * Pids of every warden this test file started (never cleared): the containers a warden creates are
+ * labelled with its pid, so a test can tell its own containers from those of test files running in
+ * parallel (tests/helpers/containers.ts).
+ */
+export const wardenPids = new Set<number>();
+
 // ---- cleanup of every warden a helper started -------------------------------------------------
 
 interface Tracked {
@@ -149,11 +156,13 @@ export async function startWarden(opts: WardenOptions): Promise<StartedWarden> {
   try {
     await client.connect(transport);
   } catch (error) {
+    if (transport.pid) wardenPids.add(transport.pid);
     await killTracked(entry);
     throw new Error(`warden did not start: ${(error as Error).message}\nstderr:\n${stderrText}`, {
       cause: error,
     });
   }
+  if (transport.pid) wardenPids.add(transport.pid);
   return {
     client,
     transport,
@@ -206,6 +215,7 @@ export function spawnWardenRaw(args: string[], options: { env?: NodeJS.ProcessEn
   });
   const entry: Tracked = { child, pid: () => child.pid, perTest: inTest() };
   tracked.add(entry);
+  if (child.pid) wardenPids.add(child.pid);
   const exit = new Promise<ExitStatus>((resolve) => {
     child.once('exit', (code, signal) => {
       tracked.delete(entry);

@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execaSync } from 'execa';
 import type { ContainerCreateBody } from '../../../src/sandboxes/docker/container-plan.ts';
 import { dockerConnection } from '../../../src/sandboxes/docker/docker-connection.ts';
+import { currentOwner, formatOwner, OWNER_LABEL } from '../../../src/sandboxes/docker/owner.ts';
+import { reapOrphans } from '../../../src/sandboxes/docker/reap.ts';
 import { nodeImageRef } from '../../../src/sandboxes/docker/image/node-image.ts';
 import { CONTAINER_PROFILES, ourContainers, shareWithSandbox } from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
@@ -135,7 +137,12 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
         runArgs({ profile, command: [process.execPath, '-e', 'setInterval(() => {}, 1e9)'] }),
       );
       const pid = stubborn.child.pid as number;
-      await expect.poll(async () => (await ourContainers()).length, { timeout: 20_000 }).toBe(1);
+      // Running, not just created: the scenario is a warden killed while its server runs.
+      await expect
+        .poll(async () => (await ourContainers()).filter((c) => c.endsWith(' running')).length, {
+          timeout: 20_000,
+        })
+        .toBe(1);
       stubborn.child.kill('SIGKILL');
       await exitWithin(stubborn, 5_000);
       await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -153,6 +160,32 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
       await next.close();
       expect(await ourContainers()).toEqual([]);
     }, 60_000);
+
+    it('the reaper removes a dead warden’s container in any state (created, never started) and spares live ones', async () => {
+      const engine = await dockerConnection();
+      const image = nodeImageRef(undefined).tag;
+      const self = currentOwner();
+      const dead = formatOwner({ ...self, pid: self.pid, startTime: `${self.startTime}0` }); // same pid, other start: gone
+      const alive = formatOwner(self);
+      const make = (owner: string) =>
+        engine.createContainer({
+          Image: image,
+          Cmd: ['/usr/local/bin/node', '-e', '0'],
+          Labels: { [OWNER_LABEL]: owner },
+        });
+      const orphan = await make(dead);
+      const mine = await make(alive);
+      try {
+        const removed = await reapOrphans(engine);
+        expect(removed).toContain(orphan.id);
+        expect(removed).not.toContain(mine.id);
+        await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
+        expect((await mine.inspect()).State.Status).toBe('created');
+      } finally {
+        await mine.remove({ force: true }).catch(() => undefined);
+        await orphan.remove({ force: true }).catch(() => undefined);
+      }
+    });
 
     it("a profile's own image: used when present, a clear exit 69 when the engine lacks it", async () => {
       const dir = tmpRoot(`containers-image-${profile}`);
