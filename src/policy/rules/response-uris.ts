@@ -11,8 +11,8 @@ interface UriSite {
 }
 
 /**
- * Server results that carry resource URIs (resources/list, resources/read, tools/call links and
- * embedded resources): every `file:` URI must lie inside the roots, else the server is killed.
+ * Server results that carry resource URIs (resources/list, resources/read, and the links and
+ * embedded resources in tools/call content and prompts/get messages): every `file:` URI must lie inside the roots, else the server is killed.
  */
 export function checkResultUris(
   method: string | undefined,
@@ -41,14 +41,22 @@ function resultSites(method: string | undefined, result: Record<string, unknown>
   } else if (method === 'resources/read') {
     each(result.contents, 'contents', (item, at) => sites.push({ uri: item.uri, where: `${at}.uri` }));
   } else if (method === 'tools/call') {
-    each(result.content, 'content', (item, at) => {
-      if (item.type === 'resource_link') sites.push({ uri: item.uri, where: `${at}.uri` });
-      if (item.type === 'resource' && isRecord(item.resource)) {
-        sites.push({ uri: item.resource.uri, where: `${at}.resource.uri` });
-      }
+    each(result.content, 'content', (item, at) => contentSites(item, at, sites));
+  } else if (method === 'prompts/get') {
+    // A prompt message's content is one content block, which may be a link or an embedded resource.
+    each(result.messages, 'messages', (message, at) => {
+      if (isRecord(message.content)) contentSites(message.content, `${at}.content`, sites);
     });
   }
   return sites;
+}
+
+/** The URI of a resource_link or embedded resource content block, if `item` is one. */
+function contentSites(item: Record<string, unknown>, at: string, sites: UriSite[]): void {
+  if (item.type === 'resource_link') sites.push({ uri: item.uri, where: `${at}.uri` });
+  if (item.type === 'resource' && isRecord(item.resource)) {
+    sites.push({ uri: item.resource.uri, where: `${at}.resource.uri` });
+  }
 }
 
 function checkSites(sites: readonly UriSite[], ctx: PolicyContext): Rejection | undefined {

@@ -94,6 +94,24 @@ const table: [string, JsonRpcMessage, string][] = [
     'allow',
   ],
   ['other results are not inspected', result(4, { messages: [{ uri: outside }] }), 'allow'],
+  // Regression (tests/attacks mcp.prompt-*): prompt messages carry content blocks too.
+  [
+    'prompts/get resource_link outside',
+    result(4, { messages: [{ role: 'user', content: { type: 'resource_link', uri: outside, name: 'p' } }] }),
+    'kill path.outside-root',
+  ],
+  [
+    'prompts/get embedded resource outside',
+    result(4, {
+      messages: [{ role: 'user', content: { type: 'resource', resource: { uri: outside, text: 'x' } } }],
+    }),
+    'kill path.outside-root',
+  ],
+  [
+    'prompts/get resource_link inside',
+    result(4, { messages: [{ role: 'user', content: { type: 'resource_link', uri: inside, name: 'p' } }] }),
+    'allow',
+  ],
   ['resources/updated inside', notification('notifications/resources/updated', { uri: inside }), 'allow'],
   [
     'resources/updated outside',
