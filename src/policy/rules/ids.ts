@@ -6,10 +6,24 @@ import type { Rejection } from './shared.ts';
 
 const show = (id: JsonRpcId): string => clip(JSON.stringify(id), 80);
 
-/** A client request must not reuse an id that is still awaiting its answer. */
+/**
+ * A client request must not reuse an id that is still awaiting its answer, nor one the warden answered
+ * itself (timeout) while the server may still answer it: that late answer would otherwise be relayed
+ * as the answer to the new request. The id is free again once the late answer arrived (and was dropped).
+ */
 export function checkClientRequestId(id: JsonRpcId, state: SessionView): Rejection | undefined {
-  if (!state.clientInFlight.has(idKey(id))) return undefined;
-  return reject('deny', 'protocol.duplicate-id', `request id ${show(id)} is already in flight`);
+  const key = idKey(id);
+  if (state.clientInFlight.has(key)) {
+    return reject('deny', 'protocol.duplicate-id', `request id ${show(id)} is already in flight`);
+  }
+  if (state.abandoned.has(key)) {
+    return reject(
+      'deny',
+      'protocol.duplicate-id',
+      `request id ${show(id)} timed out and the server may still answer it; use a new id`,
+    );
+  }
+  return undefined;
 }
 
 /** A server request must not reuse an id the client has not answered yet. */

@@ -44,6 +44,12 @@ const table: [string, PolicyInput, string][] = [
     'deny protocol.duplicate-id',
   ],
   ['1 and "1" are different ids', fromClient(request('ping', undefined, '1')), 'allow'],
+  // Regression (tests/attacks mcp.client-reuses-abandoned-id): the late answer to 5 may still come.
+  [
+    'client request reusing an id that timed out',
+    fromClient(request('ping', undefined, 5)),
+    'deny protocol.duplicate-id',
+  ],
   ['client answers a server request', fromClient(result(7, {})), 'allow'],
   ['client error for a server request', fromClient(errorResponse(7)), 'allow'],
   ['client answers an unknown id', fromClient(result(8, {})), 'deny protocol.unknown-id'],
