@@ -51,12 +51,16 @@ export class SessionState implements SessionView {
     this.abandoned.add(idKey(id));
   }
 
-  /** Take every in-flight client request (a breach answers them all) and forget server requests. */
+  /**
+   * Take every in-flight client request (a breach answers them all) and forget server requests. The
+   * sandbox is gone, so no late answer can arrive any more: abandoned ids become usable again.
+   */
   drainInFlight(): ClientRequest[] {
     const all = [...this.clientInFlight.values()];
     for (const request of all) clearTimeout(request.timer);
     this.clientInFlight.clear();
     this.serverInFlight.clear();
+    this.abandoned.clear();
     return all;
   }
 
