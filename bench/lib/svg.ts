@@ -34,7 +34,7 @@ export function barCharts(charts: readonly Chart[], caption: string): string {
       parts.push(
         `<text x="${LABEL - 6}" y="${y + 15}" font-size="12" text-anchor="end">${esc(bar.label)}</text>`,
         `<rect x="${LABEL}" y="${y + 4}" width="${width.toFixed(1)}" height="${ROW - 8}" fill="${colour}"/>`,
-        `<text x="${LABEL + width + 6}" y="${y + 15}" font-size="11">${esc(bar.note)}</text>`,
+        `<text x="${(LABEL + width + 6).toFixed(1)}" y="${y + 15}" font-size="11">${esc(bar.note)}</text>`,
       );
       y += ROW;
     }

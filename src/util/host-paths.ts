@@ -1,4 +1,4 @@
-import { readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 
 /**
  * The host filesystem facts the policy engine needs, as pure-looking functions (policy/ does no I/O
@@ -16,6 +16,9 @@ export const hostPaths = {
   /** The target of a symlink; undefined when `p` is not a symlink or does not exist. */
   readlink(p: string): string | undefined {
     try {
+      // lstat first: it answers "missing" without throwing, and a thrown error (EINVAL for every
+      // non-link, ENOENT for every missing name) costs far more than the system call itself.
+      if (lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() !== true) return undefined;
       return readlinkSync(p);
     } catch {
       return undefined;

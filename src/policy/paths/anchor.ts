@@ -22,7 +22,7 @@ export function anchorValue(value: string, ctx: PolicyContext, resolver: Resolve
     const lexical = mostSpecificRoot(path.posix.resolve(raw), ctx.roots, true);
     if (!lexical) return { inside: false, why: 'is outside the allowed roots' };
     const kernel = mostSpecificRoot(
-      kernelResolve(raw, resolver.realpath, resolver.readlink),
+      kernelResolve(raw, resolver.readlink),
       ctx.roots,
       false,
     );

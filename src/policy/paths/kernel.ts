@@ -5,22 +5,17 @@ const MAX_HOPS = 40;
 
 /**
  * How the kernel would resolve `raw` (absolute, not normalised), walked component by component
- * from "/": each name is resolved with `realpath` against the real directory reached so far, so a
- * symlink is followed before a later `..` (`link/..` is the parent of the link's target). This
- * equals the realpath of the longest existing prefix plus the rest, except that it is stricter:
- * `..` pops lexically only through components that do not exist, and once back on an existing
- * directory each further name is resolved again, so "new/../link-out/x" cannot hide a symlink.
- * A dangling symlink (realpath fails, readlink succeeds) is followed too: open(O_CREAT) through it
- * creates its target, wherever that is.
+ * from "/", with one `readlink` per name: `current` is always a real path (no symlink in it), so
+ * `current/name` is real too unless `name` is itself a symlink, whose target is then resolved in its
+ * place (relative to the link's directory, or from "/"). A symlink is therefore followed before a
+ * later `..` (`link/..` is the parent of the link's target), and a dangling symlink is followed like
+ * any other: open(O_CREAT) through it creates its target, wherever that is. Names that do not exist
+ * are kept as they are, and `..` pops lexically through them. One lookup per component: calling
+ * realpath(3) on every prefix instead cost a quadratic number of system calls (glibc re-reads each
+ * prefix's links) and was most of the policy engine's time.
  */
-export function kernelResolve(
-  raw: string,
-  realpath: (p: string) => string | undefined,
-  readlink: (p: string) => string | undefined,
-): string {
-  const top = realpath('/') ?? '/';
-  let current = top;
-  let ghosts = 0; // trailing components of `current` that do not exist
+export function kernelResolve(raw: string, readlink: (p: string) => string | undefined): string {
+  let current = '/';
   let hops = 0;
   const parts = raw.split('/').reverse(); // a stack, so a link's target can be pushed in its place
   while (parts.length > 0) {
@@ -28,25 +23,17 @@ export function kernelResolve(
     if (part === '' || part === '.') continue;
     if (part === '..') {
       current = path.posix.dirname(current);
-      if (ghosts > 0) ghosts--;
       continue;
     }
     const next = current === '/' ? `/${part}` : `${current}/${part}`;
-    const real = ghosts === 0 ? realpath(next) : undefined;
-    if (real !== undefined) {
-      current = real;
-      continue;
-    }
-    const target = ghosts === 0 && hops < MAX_HOPS ? readlink(next) : undefined;
+    const target = hops < MAX_HOPS ? readlink(next) : undefined;
     if (target !== undefined) {
-      // Resolve the target in place of the link: relative to the link's directory, or from "/".
       hops++;
-      if (target.startsWith('/')) current = top;
+      if (target.startsWith('/')) current = '/';
       parts.push(...target.split('/').reverse());
       continue;
     }
     current = next;
-    ghosts++;
   }
   return current;
 }

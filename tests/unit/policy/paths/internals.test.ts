@@ -6,20 +6,15 @@ import { isPathLike } from '../../../../src/policy/paths/forms.ts';
 import { kernelResolve } from '../../../../src/policy/paths/kernel.ts';
 import { createResolver } from '../../../../src/policy/paths/resolver.ts';
 
-/** A fake filesystem without dangling symlinks. */
-const noSymlink = (): string | undefined => undefined;
-
-// A fake host: /r is the root, /r/out -> /etc, /r/in -> /r/d, /etc/passwd exists.
-const existing = new Map([
-  ['/', '/'],
-  ['/r', '/r'],
-  ['/r/d', '/r/d'],
-  ['/r/in', '/r/d'],
+// A fake host: /r is the root, /r/out -> /etc, /r/in -> d (relative), /r/d/up -> .. (relative),
+// /r/loop -> /r/loop; everything else is a plain entry or missing (readlink says undefined for both).
+const links = new Map([
+  ['/r/in', 'd'],
   ['/r/out', '/etc'],
-  ['/etc', '/etc'],
-  ['/etc/passwd', '/etc/passwd'],
+  ['/r/d/up', '..'],
+  ['/r/loop', '/r/loop'],
 ]);
-const fakeRealpath = (p: string) => existing.get(p);
+const fakeReadlink = (p: string) => links.get(p);
 
 describe('kernelResolve', () => {
   it.each([
@@ -32,8 +27,20 @@ describe('kernelResolve', () => {
     ['/r/new/deeper/../../in', '/r/d'],
     ['/r//./d/', '/r/d'],
     ['/../../r', '/r'],
+    ['/r/d/up/out/passwd', '/etc/passwd'],
+    ['/r/in/up/in/x', '/r/d/x'],
   ])('%s → %s', (raw, expected) => {
-    expect(kernelResolve(raw, fakeRealpath, noSymlink)).toBe(expected);
+    expect(kernelResolve(raw, fakeReadlink)).toBe(expected);
+  });
+
+  it('one readlink per component (linear, not one realpath per prefix), and a loop ends', () => {
+    const seen: string[] = [];
+    kernelResolve('/a/b/c/d/e', (p) => {
+      seen.push(p);
+      return undefined;
+    });
+    expect(seen).toEqual(['/a', '/a/b', '/a/b/c', '/a/b/c/d', '/a/b/c/d/e']);
+    expect(kernelResolve('/r/loop/x', fakeReadlink)).toBe('/r/loop/x');
   });
 });
 
@@ -106,27 +113,28 @@ describe('resolver budget', () => {
     policy: PolicySchema.parse({}),
     roots: [{ path: '/r', realPath: '/r', readOnly: false }],
     home: '/r',
-    realpath: fakeRealpath,
-    readlink: noSymlink,
+    realpath: (p: string) => p,
+    readlink: fakeReadlink,
   };
+  const noRealpath = (): string | undefined => undefined;
 
   it('memoises lookups within one message', () => {
     let calls = 0;
-    const resolver = createResolver((p) => {
+    const resolver = createResolver(noRealpath, (p) => {
       calls++;
-      return fakeRealpath(p);
-    }, noSymlink);
+      return fakeReadlink(p);
+    });
     anchorValue('/r/d/a', ctx, resolver);
     anchorValue('/r/d/b', ctx, resolver);
-    expect(calls).toBe(5); // "/", "/r", "/r/d", "/r/d/a", "/r/d/b"
+    expect(calls).toBe(4); // "/r", "/r/d", "/r/d/a", "/r/d/b"
   });
 
   it('refuses instead of trusting a partial answer once the budget is spent', () => {
-    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, noSymlink, 2))).toEqual({
+    expect(anchorValue('/r/d/a', ctx, createResolver(noRealpath, fakeReadlink, 2))).toEqual({
       inside: false,
       why: 'needs too many filesystem lookups to anchor',
     });
-    expect(anchorValue('/r/d/a', ctx, createResolver(fakeRealpath, noSymlink, 10))).toEqual({
+    expect(anchorValue('/r/d/a', ctx, createResolver(noRealpath, fakeReadlink, 10))).toEqual({
       inside: true,
       readOnly: false,
     });
