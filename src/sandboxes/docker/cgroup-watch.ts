@@ -11,14 +11,29 @@ const POLL_MS = 50;
  * v2 unified one. Undefined when neither is listed.
  */
 export function pidsCgroupDir(procCgroup: string, root = CGROUP_ROOT): string | undefined {
+  return cgroupDir(procCgroup, 'pids', root);
+}
+
+/** Pure: like pidsCgroupDir, for any v1 controller (`memory`), else the v2 unified hierarchy. */
+export function cgroupDir(procCgroup: string, controller: string, root = CGROUP_ROOT): string | undefined {
   let unified: string | undefined;
   for (const line of procCgroup.split('\n')) {
     const [, controllers, cgroupPath] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
     if (controllers === undefined || cgroupPath === undefined) continue;
-    if (controllers.split(',').includes('pids')) return path.join(root, 'pids', cgroupPath);
+    if (controllers.split(',').includes(controller)) return path.join(root, controller, cgroupPath);
     if (controllers === '') unified = path.join(root, cgroupPath);
   }
   return unified;
+}
+
+/**
+ * Pure: how often the memory limit was hit, from cgroup v1 `memory.failcnt` text or v2 `memory.events`
+ * text (`max` + `oom_kill` lines); 0 when absent.
+ */
+export function parseMemoryHits(text: string): number {
+  const v2 = [...text.matchAll(/^(?:max|oom_kill) (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  if (v2 > 0) return v2;
+  return /^\d+$/.test(text.trim()) ? Number(text.trim()) : 0;
 }
 
 /** Pure: the `max` counter of a pids.events file (how many forks the limit refused); 0 when absent. */
@@ -33,6 +48,8 @@ export interface PidsWatch {
   refused(): number;
   /** The most tasks seen at once, and the limit (0 when unreadable or unlimited). */
   peak(): { tasks: number; limit: number };
+  /** How often the memory limit was hit so far (0: never, or unreadable). */
+  memoryHits(): number;
   close(): void;
 }
 
@@ -44,11 +61,18 @@ export interface PidsWatch {
  */
 export function watchPidsLimit(pid: number, onLimit: (refused: number) => void): PidsWatch {
   let dir: string | undefined;
+  let memoryFile: string | undefined;
   try {
-    dir = pidsCgroupDir(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    const procCgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    dir = pidsCgroupDir(procCgroup);
+    const memoryDir = cgroupDir(procCgroup, 'memory');
+    if (memoryDir !== undefined) {
+      memoryFile = path.join(memoryDir, memoryDir.includes('/memory/') ? 'memory.failcnt' : 'memory.events');
+    }
   } catch {
     dir = undefined;
   }
+  let memoryHits = 0;
   const file = dir === undefined ? undefined : path.join(dir, 'pids.events');
   let refused = 0;
   let tasks = 0;
@@ -60,6 +84,8 @@ export function watchPidsLimit(pid: number, onLimit: (refused: number) => void):
       refused = Math.max(refused, parsePidsEvents(readFileSync(file, 'utf8')));
       tasks = Math.max(tasks, Number(readFileSync(path.join(dir, 'pids.current'), 'utf8')) || 0);
       if (limit === 0) limit = Number(readFileSync(path.join(dir, 'pids.max'), 'utf8')) || 0;
+      if (memoryFile !== undefined)
+        memoryHits = Math.max(memoryHits, parseMemoryHits(readFileSync(memoryFile, 'utf8')));
     } catch {
       return; // The cgroup is gone with the container.
     }
@@ -86,6 +112,7 @@ export function watchPidsLimit(pid: number, onLimit: (refused: number) => void):
       return refused;
     },
     peak: () => ({ tasks, limit }),
+    memoryHits: () => memoryHits,
     close: () => {
       clearInterval(timer);
       watcher?.close();

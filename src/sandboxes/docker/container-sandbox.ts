@@ -110,19 +110,13 @@ function wrap(
     )
     .then(async (code) => {
       pids.close();
-      if (pids.refused() > 0) {
-        limit ??= {
-          kind: 'pids',
-          detail: `the pids limit refused ${pids.refused()} new processes or threads`,
-        };
-      }
+      let oomKilled = false;
       try {
-        const state = (await container.inspect()).State;
-        if (state.OOMKilled)
-          limit = { kind: 'memory', detail: 'killed by the kernel at the memory limit (OOM)' };
+        oomKilled = (await container.inspect()).State.OOMKilled;
       } catch {
         // Already gone.
       }
+      limit ??= memoryVerdict(oomKilled, pids.memoryHits(), code) ?? pidsVerdict(pids, code);
       stream.destroy();
       await remove();
       live.delete(sandbox);
@@ -165,6 +159,22 @@ function wrap(
   };
   live.add(sandbox);
   return sandbox;
+}
+
+/**
+ * Did the memory limit end this container? Yes when the engine says OOM-killed; also when it was killed
+ * (137) after hitting its memory limit, which gVisor under load sometimes reports without the OOM flag.
+ */
+export function memoryVerdict(
+  oomKilled: boolean,
+  memoryHits: number,
+  code: number | null,
+): ExitInfo['limit'] {
+  if (oomKilled) return { kind: 'memory', detail: 'killed by the kernel at the memory limit (OOM)' };
+  if (code === 137 && memoryHits > 0) {
+    return { kind: 'memory', detail: `killed after hitting its memory limit ${memoryHits} times` };
+  }
+  return undefined;
 }
 
 /**

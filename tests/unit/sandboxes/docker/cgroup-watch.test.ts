@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parsePidsEvents, pidsCgroupDir } from '../../../../src/sandboxes/docker/cgroup-watch.ts';
-import { pidsVerdict } from '../../../../src/sandboxes/docker/container-sandbox.ts';
+import {
+  cgroupDir,
+  parseMemoryHits,
+  parsePidsEvents,
+  pidsCgroupDir,
+} from '../../../../src/sandboxes/docker/cgroup-watch.ts';
+import { memoryVerdict, pidsVerdict } from '../../../../src/sandboxes/docker/container-sandbox.ts';
 
 describe('pids cgroup', () => {
   it('finds the v1 pids hierarchy, else the v2 unified one', () => {
@@ -28,5 +33,24 @@ describe('pids cgroup', () => {
     expect(pidsVerdict(watch(0, 250, 256), 0)).toBeUndefined(); // a clean exit is not a limit
     expect(pidsVerdict(watch(0, 40, 256), 2)).toBeUndefined(); // a crash far from the limit is not either
     expect(pidsVerdict(watch(0, 0, 0), 137)).toBeUndefined(); // nothing readable
+  });
+});
+
+describe('memory cgroup', () => {
+  it('finds the v1 memory hierarchy, else the unified one, and reads how often the limit was hit', () => {
+    expect(cgroupDir('9:memory:/docker/abc\n8:pids:/docker/abc\n', 'memory')).toBe(
+      '/sys/fs/cgroup/memory/docker/abc',
+    );
+    expect(cgroupDir('0::/docker/abc\n', 'memory')).toBe('/sys/fs/cgroup/docker/abc');
+    expect(parseMemoryHits('42\n')).toBe(42); // v1 memory.failcnt
+    expect(parseMemoryHits('low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n')).toBe(4); // v2 memory.events
+    expect(parseMemoryHits('low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n')).toBe(0);
+  });
+
+  it('an OOM kill, or a SIGKILL after hitting the memory limit, is the memory limit; nothing else is', () => {
+    expect(memoryVerdict(true, 0, 137)?.kind).toBe('memory');
+    expect(memoryVerdict(false, 5, 137)?.detail).toContain('5 times');
+    expect(memoryVerdict(false, 5, 1)).toBeUndefined(); // exited on its own after pressure
+    expect(memoryVerdict(false, 0, 137)).toBeUndefined(); // killed, but never at the limit
   });
 });
