@@ -21,11 +21,7 @@ export function anchorValue(value: string, ctx: PolicyContext, resolver: Resolve
   for (const raw of reading.paths) {
     const lexical = mostSpecificRoot(path.posix.resolve(raw), ctx.roots, true);
     if (!lexical) return { inside: false, why: 'is outside the allowed roots' };
-    const kernel = mostSpecificRoot(
-      kernelResolve(raw, resolver.readlink),
-      ctx.roots,
-      false,
-    );
+    const kernel = mostSpecificRoot(kernelResolve(raw, resolver.readlink), ctx.roots, false);
     if (resolver.exhausted) return { inside: false, why: 'needs too many filesystem lookups to anchor' };
     if (!kernel) return { inside: false, why: 'resolves (through symlinks) outside the allowed roots' };
     if (lexical.readOnly || kernel.readOnly) readOnly = true;
