@@ -176,6 +176,14 @@ describe('explain and doctor', () => {
       const built = cli(['image', 'build']);
       expect(built.code, built.stderr).toBe(0);
       expect(built.stdout).toMatch(/mcp-warden\/node:[0-9a-f]{16}-\d+/);
+      // A forced rebuild shows its progress on stderr and lands on the same content-addressed tag.
+      const forced = cli(['image', 'build', '--force']);
+      expect(forced.code, forced.stderr).toBe(0);
+      const tag = /mcp-warden\/node:[0-9a-f]{16}-\d+/.exec(built.stdout)?.[0] ?? 'no tag';
+      expect(forced.stdout).toBe(`built ${tag}\n`);
+      expect(forced.stderr).toMatch(/building sandbox image \S+ from \S+ \(\d+ MB, once per node version\)/);
+      expect(forced.stderr).toMatch(/building sandbox image… (25|50|75)%/);
+      expect(forced.stderr).toMatch(/built sandbox image \S+ in [\d.]+ s/);
     }
     expect(cli(['image', 'build', '--runtime', 'python'])).toMatchObject({ code: 2, stdout: '' });
     expect(cli(['image', 'frob'])).toMatchObject({ code: 2, stdout: '' });
