@@ -9,7 +9,7 @@ import { getBackend } from '../../src/sandboxes/registry.ts';
 import type { Availability } from '../../src/sandboxes/types.ts';
 import { BWRAP_AVAILABLE, wardenPids } from './warden.ts';
 
-async function availability(name: 'docker' | 'gvisor'): Promise<Availability> {
+async function availability(name: 'docker' | 'gvisor' | 'isolate'): Promise<Availability> {
   try {
     return await getBackend(name).probe();
   } catch (error) {
@@ -19,10 +19,11 @@ async function availability(name: 'docker' | 'gvisor'): Promise<Availability> {
 
 const docker = await availability('docker');
 const gvisor = await availability('gvisor');
+const isolate = await availability('isolate');
 
 /** A sandboxing profile as test suites iterate over them: whether it runs here, and why not. */
 export interface TestProfile {
-  profile: 'none' | 'bwrap' | 'docker' | 'gvisor';
+  profile: 'none' | 'bwrap' | 'docker' | 'gvisor' | 'isolate';
   enabled: boolean;
   /** Shown in the describe title: "docker backend available" or "SKIPPED: <reason>". */
   status: string;
@@ -47,6 +48,12 @@ export const BWRAP_PROFILE: TestProfile = {
   status: BWRAP_AVAILABLE ? 'bwrap backend available' : 'SKIPPED: bwrap not on PATH',
 };
 export const NONE_PROFILE: TestProfile = { profile: 'none', enabled: true, status: 'none backend available' };
+/** JavaScript servers only: for suites that drive node servers. */
+export const ISOLATE_PROFILE: TestProfile = {
+  profile: 'isolate',
+  enabled: isolate.available,
+  status: status('isolate', isolate),
+};
 
 /** Every profile that isolates (bwrap, docker, gvisor). */
 export const SANDBOX_PROFILES: TestProfile[] = [BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE];

@@ -8,6 +8,7 @@ import {
   BWRAP_PROFILE,
   DOCKER_PROFILE,
   GVISOR_PROFILE,
+  ISOLATE_PROFILE,
   NONE_PROFILE,
   shareWithSandbox,
 } from '../helpers/containers.ts';
@@ -76,7 +77,7 @@ async function expectDenied(
   return error;
 }
 
-describe.each([NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE])(
+describe.each([NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE, ISOLATE_PROFILE])(
   'server-filesystem through the warden, profile $profile',
   ({ profile, enabled, status }) => {
     describe.runIf(enabled)(`(${status})`, () => {

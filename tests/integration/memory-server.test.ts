@@ -7,6 +7,7 @@ import {
   BWRAP_PROFILE,
   DOCKER_PROFILE,
   GVISOR_PROFILE,
+  ISOLATE_PROFILE,
   NONE_PROFILE,
   shareWithSandbox,
 } from '../helpers/containers.ts';
@@ -24,7 +25,7 @@ function text(result: unknown): string {
   return first?.text ?? '';
 }
 
-describe.each([NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE])(
+describe.each([NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE, ISOLATE_PROFILE])(
   'server-memory through the warden, profile $profile',
   ({ profile, enabled, status }) => {
     describe.runIf(enabled)(`(${status})`, () => {

@@ -15,7 +15,7 @@ import {
   runArgs,
   spawnWardenRaw,
 } from '../../helpers/warden.ts';
-import { ISOLATE_PROFILE } from './isolate-profile.ts';
+import { ISOLATE_PROFILE } from '../../helpers/containers.ts';
 
 const ESCAPE_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/isolate/escape-server.mjs');
 const UNAVAILABLE = /not available under --profile isolate/;

@@ -20,7 +20,7 @@ import {
   type StartedWarden,
   startWarden,
 } from '../../helpers/warden.ts';
-import { ISOLATE_PROFILE } from './isolate-profile.ts';
+import { ISOLATE_PROFILE } from '../../helpers/containers.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
