@@ -7,7 +7,9 @@ import type { ResolvedRoot } from '../config/root.ts';
 import { WardenError, errorMessage } from '../errors.ts';
 import { buildLaunchSpec } from '../sandboxes/launch-spec/build-launch-spec.ts';
 import { getBackend, pickAuto } from '../sandboxes/registry.ts';
+import type { PolicyContext } from '../policy/types.ts';
 import type { Backend, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
+import { hostPaths } from '../util/host-paths.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 import { parseEnvArg, parseRootArg, type RunArgs } from './args.ts';
 
@@ -135,4 +137,21 @@ function buildEnv(
     env[name] = resolved;
   }
   return env;
+}
+
+/**
+ * The host facts and settings the policy engine needs for a prepared session: its policy and roots,
+ * the host's path lookups, and the tool pins of `lockFile` (default: the profile's), loaded only when
+ * one is configured (the lock-file modules are not on the start-up path otherwise).
+ */
+export async function policyContext(prepared: PreparedSession, lockFile?: string): Promise<PolicyContext> {
+  const file = lockFile ?? prepared.profile.policy.guards.lockFile;
+  return {
+    policy: prepared.profile.policy,
+    roots: prepared.roots,
+    home: os.homedir(),
+    realpath: hostPaths.realpath,
+    readlink: hostPaths.readlink,
+    ...(file === undefined ? {} : (await import('./tool-lock.ts')).loadToolLock(file)),
+  };
 }

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { WardenError, errorMessage } from '../errors.ts';
 import { killAllNow } from '../sandboxes/registry.ts';
-import { hostPaths } from '../util/host-paths.ts';
 import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
-import { prepareSession } from './prepare-session.ts';
+import { policyContext, prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
 export async function runCommand(argv: readonly string[]): Promise<number> {
@@ -44,14 +42,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     plan: prepared.plan,
     firstSandbox,
     command: args.command,
-    policy: {
-      policy: prepared.profile.policy,
-      roots: prepared.roots,
-      home: os.homedir(),
-      realpath: hostPaths.realpath,
-      readlink: hostPaths.readlink,
-      ...(await toolLock(args.lock ?? prepared.profile.policy.guards.lockFile)),
-    },
+    policy: await policyContext(prepared, args.lock),
     audit,
     logger,
     clientIn: process.stdin,
@@ -103,10 +94,4 @@ function guardStdout(): void {
   console.debug = toStderr;
   console.dir = toStderr;
   /* eslint-enable no-console */
-}
-
-/** Tool pins from a lock file; the lock-file modules (and zod) load only when one is configured. */
-async function toolLock(file: string | undefined): Promise<{ lock?: ReadonlyMap<string, string> }> {
-  if (file === undefined) return {};
-  return (await import('./tool-lock.ts')).loadToolLock(file);
 }

@@ -1,11 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { prepareSession, type PreparedSession } from '../cli/prepare-session.ts';
-import { loadToolLock } from '../cli/tool-lock.ts';
+import { policyContext, prepareSession, type PreparedSession } from '../cli/prepare-session.ts';
 import type { GatewayConfig, GatewayServerConfig } from '../config/gateway-schema.ts';
 import type { PolicyContext } from '../policy/types.ts';
-import { hostPaths } from '../util/host-paths.ts';
 
 /** One configured server, resolved once at start-up: every session of it launches this plan. */
 export interface PreparedServer {
@@ -56,14 +54,7 @@ export async function prepareServers(
         name,
         config: server,
         prepared,
-        policy: {
-          policy: prepared.profile.policy,
-          roots: prepared.roots,
-          home: os.homedir(),
-          realpath: hostPaths.realpath,
-          readlink: hostPaths.readlink,
-          ...loadToolLock(prepared.profile.policy.guards.lockFile),
-        },
+        policy: await policyContext(prepared),
       });
     }
   } finally {
