@@ -92,6 +92,8 @@ export interface ContainerCreateBody {
 }
 
 const MiB = 1024 * 1024;
+/** Host tasks gVisor spends per bind mount (gofer threads), added to the pids limit under runsc. */
+export const GVISOR_TASKS_PER_MOUNT = 5;
 
 /**
  * Pure: the container that runs `spec`. Hardening on every container: no network, read-only root
@@ -117,6 +119,10 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
   const runtime = new Set(fromImage ? spec.runtimePaths : []);
   const mounts = orderMounts(collectMounts(spec, runtime));
   const runsc = options.backend === 'gvisor';
+  // Under runsc the cgroup counts gVisor's own host threads too, and its gofer serves every bind mount
+  // with threads of its own (measured here: ~4 per mount): the budget grows with the mounts so a
+  // server with many files mounted (a Python runtime: ~100) can start, while a fork bomb still hits it.
+  const pidsLimit = limits.pids + (runsc ? GVISOR_TASKS_PER_MOUNT * mounts.length : 0);
   const env = { ...spec.env, HOME: '/tmp' };
   const body: ContainerCreateBody = {
     Image: image.tag,
@@ -155,7 +161,7 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
       // Equal to Memory: no swap, so the memory limit is a real limit.
       MemorySwap: limits.memoryMb * MiB,
       NanoCpus: Math.round(limits.cpus * 1e9),
-      PidsLimit: limits.pids,
+      PidsLimit: pidsLimit,
       Ulimits: [{ Name: 'core', Soft: 0, Hard: 0 }],
       // The warden relays stdout/stderr itself; the engine keeps no log (a flood cannot fill its disk).
       LogConfig: { Type: 'none', Config: {} },
@@ -177,7 +183,7 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
         : 'filesystem: read-only image with node only (no shell, no package manager); the roots and the server code mounted at their own paths; private /tmp',
       spec.network ? 'network: bridge (network allowed by the profile)' : 'network: none',
       `user: ${body.User} (never root), all capabilities dropped, no-new-privileges`,
-      `limits: memory ${limits.memoryMb} MiB (no swap), cpus ${limits.cpus}, pids ${limits.pids}, /tmp ${limits.tmpfsMb} MiB`,
+      `limits: memory ${limits.memoryMb} MiB (no swap), cpus ${limits.cpus}, pids ${limits.pids}${runsc ? ` (+${pidsLimit - limits.pids} host tasks for gVisor's gofer, ${GVISOR_TASKS_PER_MOUNT} per mount)` : ''}, /tmp ${limits.tmpfsMb} MiB`,
       fromImage
         ? `runtime: ${executable} from image ${image.tag}`
         : `runtime: ${spec.executable} and its libraries mounted read-only from the host`,

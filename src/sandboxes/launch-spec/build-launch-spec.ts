@@ -6,6 +6,7 @@ import type { LaunchSpec, Limits } from '../types.ts';
 import { BASELINE_ENV } from './baseline-env.ts';
 import { installNpxPackage } from './npx-install.ts';
 import { parseNpx } from './parse-npx.ts';
+import { isPython, pythonRuntimePaths } from './python-runtime.ts';
 import { resolveCommand } from './resolve-command.ts';
 import { runtimeLibraries } from './runtime-libraries.ts';
 import { serverCodePaths } from './server-code-paths.ts';
@@ -57,6 +58,8 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
   }
   const [executable, ...args] = argv as [string, ...string[]];
   const runtimePaths = await runtimeLibraries(executable, input.cacheDir);
+  // A Python interpreter also needs its standard library and site-packages (sys.path).
+  if (isPython(executable)) runtimePaths.push(...(await pythonRuntimePaths(executable, input.cacheDir)));
   for (const file of runtimePaths) readOnly.add(file);
 
   const scriptIndex = findScriptArgument(executable, args);

@@ -80,9 +80,13 @@ describe('planContainer', () => {
     const docker = body(planContainer(spec, options));
     const gvisor = body(planContainer(spec, { ...options, backend: 'gvisor' }));
     expect(gvisor.HostConfig.Runtime).toBe('runsc');
+    // gVisor's gofer spends host tasks per mount: the pids budget grows with the mounts.
+    expect(gvisor.HostConfig.PidsLimit).toBe(
+      docker.HostConfig.PidsLimit + 5 * docker.HostConfig.Mounts.length,
+    );
     expect({
       ...gvisor,
-      HostConfig: { ...gvisor.HostConfig, Runtime: 'runc' },
+      HostConfig: { ...gvisor.HostConfig, Runtime: 'runc', PidsLimit: docker.HostConfig.PidsLimit },
       Labels: docker.Labels,
     }).toEqual(docker);
   });
