@@ -14,6 +14,7 @@ import {
   DOCKER_PROFILE,
   GVISOR_PROFILE,
   isContainer,
+  ISOLATE_PROFILE,
   NONE_PROFILE,
   ourContainers,
   SANDBOX_PROFILES,
@@ -35,7 +36,9 @@ import {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const PROFILES = [NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE];
+// The policy and server-breach cases do not depend on the backend, so isolate runs them too; its own
+// OS-layer cases (and spawn_children's "not available" error) are in isolate/hostile.test.ts.
+const PROFILES = [NONE_PROFILE, BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE, ISOLATE_PROFILE];
 
 const mark = (): string => `mark${randomBytes(8).toString('hex')}`;
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -342,36 +345,38 @@ describe.each(PROFILES)('hostile server, profile $profile', ({ profile, enabled,
       });
     });
 
-    describe('process lifetime: spawned children die with the session', () => {
-      it.each([false, true])(
-        'spawn_children (detached: %s) then close → no child survives',
-        async (detached) => {
-          const ROOT = shareWithSandbox(tmpRoot(`hostile-spawn-${profile}`), profile);
-          const tag = `leaktag-${mark()}`;
-          const warden = await startWarden({ profile, roots: [ROOT], command: hostileCommand(ROOT) });
-          try {
-            const result = await warden.client.callTool({
-              name: 'spawn_children',
-              arguments: { tag, count: 3, detached },
-            });
-            expect((resultJson(result).pids as number[]).length).toBe(3);
-            // The children exist on the host before the session ends (proves the test can see them).
-            // Under gVisor the server's processes live in its user-space kernel, never on the host;
-            // there the proof is that the container, and with it the whole sandbox, is gone.
-            if (profile !== 'gvisor') {
-              await expect
-                .poll(() => findProcesses(tag).length, { timeout: 5_000 })
-                .toBeGreaterThanOrEqual(3);
+    // A V8 isolate has no processes: spawn_children fails with a clear error there (isolate/hostile.test.ts).
+    if (profile !== 'isolate')
+      describe('process lifetime: spawned children die with the session', () => {
+        it.each([false, true])(
+          'spawn_children (detached: %s) then close → no child survives',
+          async (detached) => {
+            const ROOT = shareWithSandbox(tmpRoot(`hostile-spawn-${profile}`), profile);
+            const tag = `leaktag-${mark()}`;
+            const warden = await startWarden({ profile, roots: [ROOT], command: hostileCommand(ROOT) });
+            try {
+              const result = await warden.client.callTool({
+                name: 'spawn_children',
+                arguments: { tag, count: 3, detached },
+              });
+              expect((resultJson(result).pids as number[]).length).toBe(3);
+              // The children exist on the host before the session ends (proves the test can see them).
+              // Under gVisor the server's processes live in its user-space kernel, never on the host;
+              // there the proof is that the container, and with it the whole sandbox, is gone.
+              if (profile !== 'gvisor') {
+                await expect
+                  .poll(() => findProcesses(tag).length, { timeout: 5_000 })
+                  .toBeGreaterThanOrEqual(3);
+              }
+              await warden.close();
+              await expectNoProcesses(tag);
+              if (isContainer(profile)) expect(await ourContainers()).toEqual([]);
+            } finally {
+              killProcesses(tag); // never leak into the rest of the suite, even when the assertion failed
             }
-            await warden.close();
-            await expectNoProcesses(tag);
-            if (isContainer(profile)) expect(await ourContainers()).toEqual([]);
-          } finally {
-            killProcesses(tag); // never leak into the rest of the suite, even when the assertion failed
-          }
-        },
-      );
-    });
+          },
+        );
+      });
   });
 });
 
