@@ -7,14 +7,9 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 const POLL_MS = 50;
 
 /**
- * Pure: the directory of the `pids` cgroup in /proc/PID/cgroup text: the v1 `pids` hierarchy, else the
- * v2 unified one. Undefined when neither is listed.
+ * Pure: the directory of a controller's cgroup (`pids`, `memory`) in /proc/PID/cgroup text: its v1
+ * hierarchy, else the v2 unified one. Undefined when neither is listed.
  */
-export function pidsCgroupDir(procCgroup: string, root = CGROUP_ROOT): string | undefined {
-  return cgroupDir(procCgroup, 'pids', root);
-}
-
-/** Pure: like pidsCgroupDir, for any v1 controller (`memory`), else the v2 unified hierarchy. */
 export function cgroupDir(procCgroup: string, controller: string, root = CGROUP_ROOT): string | undefined {
   let unified: string | undefined;
   for (const line of procCgroup.split('\n')) {
@@ -42,8 +37,8 @@ export function parsePidsEvents(text: string): number {
   return match?.[1] === undefined ? 0 : Number(match[1]);
 }
 
-/** Watches one container's pids cgroup for refused forks. */
-export interface PidsWatch {
+/** Watches one container's pids and memory cgroups for hits of their limits. */
+export interface CgroupWatch {
   /** The highest refused-fork count seen so far (0: the limit was never hit, or nothing was readable). */
   refused(): number;
   /** The most tasks seen at once, and the limit (0 when unreadable or unlimited). */
@@ -59,12 +54,12 @@ export interface PidsWatch {
  * signals changes to it) with a slow poll as a fallback. A host where the cgroup cannot be read (a
  * remote engine) yields a watch that never fires.
  */
-export function watchPidsLimit(pid: number, onLimit: (refused: number) => void): PidsWatch {
+export function watchCgroupLimits(pid: number, onLimit: (refused: number) => void): CgroupWatch {
   let dir: string | undefined;
   let memoryFile: string | undefined;
   try {
     const procCgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    dir = pidsCgroupDir(procCgroup);
+    dir = cgroupDir(procCgroup, 'pids');
     const memoryDir = cgroupDir(procCgroup, 'memory');
     if (memoryDir !== undefined) {
       memoryFile = path.join(memoryDir, memoryDir.includes('/memory/') ? 'memory.failcnt' : 'memory.events');

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { errorMessage, WardenError } from '../../errors.ts';
 import type { ExitInfo, Sandbox } from '../types.ts';
 import { demuxAttachStream } from './attach-demux.ts';
-import { type PidsWatch, watchPidsLimit } from './cgroup-watch.ts';
+import { type CgroupWatch, watchCgroupLimits } from './cgroup-watch.ts';
 import type { ContainerCreateBody } from './container-plan.ts';
 
 /** Delay between the ladder's steps: close stdin → SIGTERM → SIGKILL (each a round trip to the engine). */
@@ -92,7 +92,7 @@ function wrap(
   stdin.on('error', () => undefined);
 
   let limit: ExitInfo['limit'];
-  const pids = watchPidsLimit(pid, (refused) => {
+  const pids = watchCgroupLimits(pid, (refused) => {
     limit ??= { kind: 'pids', detail: `the pids limit refused ${refused} new processes or threads` };
     void kill('SIGKILL');
   });
@@ -183,7 +183,7 @@ export function memoryVerdict(
  * its cgroup vanishes with it, often before the refusal can be read).
  */
 export function pidsVerdict(
-  pids: Pick<PidsWatch, 'refused' | 'peak'>,
+  pids: Pick<CgroupWatch, 'refused' | 'peak'>,
   code: number | null,
 ): ExitInfo['limit'] {
   const refused = pids.refused();

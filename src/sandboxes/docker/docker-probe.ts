@@ -150,7 +150,8 @@ async function trialContainer(docker: Docker, image: ReturnType<typeof nodeImage
   await ensureNodeImage(docker, image);
   const container = await docker.createContainer({
     Image: image.tag,
-    Cmd: [IMAGE_NODE, '-e', 'process.stdout.write(require("os").release())'],
+    // Runs inside the trial container, whose output the probe reads back; not the warden's stdout.
+    Cmd: [IMAGE_NODE, '-e', 'process.stdout.write(require("os").release())'], // stdout-ok
     User: '65534:65534',
     NetworkDisabled: true,
     Labels: { 'dev.mcp-warden.probe': '1' },

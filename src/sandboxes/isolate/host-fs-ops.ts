@@ -21,39 +21,26 @@ const TYPES: [keyof fs.Dirent, string][] = [
   ['isBlockDevice', 'block'],
 ];
 
+/** The numeric fields of a Stats that cross into the guest (copied; the Stats object never does). */
+const STAT_FIELDS = [
+  'dev',
+  'ino',
+  'mode',
+  'nlink',
+  'uid',
+  'gid',
+  'rdev',
+  'size',
+  'blksize',
+  'blocks',
+  'atimeMs',
+  'mtimeMs',
+  'ctimeMs',
+  'birthtimeMs',
+] as const;
+
 function statObject(stat: fs.Stats): Record<string, number> {
-  const {
-    dev,
-    ino,
-    mode,
-    nlink,
-    uid,
-    gid,
-    rdev,
-    size,
-    blksize,
-    blocks,
-    atimeMs,
-    mtimeMs,
-    ctimeMs,
-    birthtimeMs,
-  } = stat;
-  return {
-    dev,
-    ino,
-    mode,
-    nlink,
-    uid,
-    gid,
-    rdev,
-    size,
-    blksize,
-    blocks,
-    atimeMs,
-    mtimeMs,
-    ctimeMs,
-    birthtimeMs,
-  };
+  return Object.fromEntries(STAT_FIELDS.map((field) => [field, stat[field]]));
 }
 
 function bytes(data: unknown): string | Uint8Array {

@@ -3,18 +3,17 @@ import {
   cgroupDir,
   parseMemoryHits,
   parsePidsEvents,
-  pidsCgroupDir,
 } from '../../../../src/sandboxes/docker/cgroup-watch.ts';
 import { memoryVerdict, pidsVerdict } from '../../../../src/sandboxes/docker/container-sandbox.ts';
 
 describe('pids cgroup', () => {
   it('finds the v1 pids hierarchy, else the v2 unified one', () => {
     const v1 = '12:memory:/docker/abc\n8:pids:/docker/abc\n0::/system.slice\n';
-    expect(pidsCgroupDir(v1)).toBe('/sys/fs/cgroup/pids/docker/abc');
-    expect(pidsCgroupDir('0::/system.slice/docker-abc.scope\n')).toBe(
+    expect(cgroupDir(v1, 'pids')).toBe('/sys/fs/cgroup/pids/docker/abc');
+    expect(cgroupDir('0::/system.slice/docker-abc.scope\n', 'pids')).toBe(
       '/sys/fs/cgroup/system.slice/docker-abc.scope',
     );
-    expect(pidsCgroupDir('3:cpu,cpuacct:/x\n')).toBeUndefined();
+    expect(cgroupDir('3:cpu,cpuacct:/x\n', 'pids')).toBeUndefined();
   });
 
   it('reads the refused-fork counter', () => {
