@@ -191,7 +191,8 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
     ],
     unenforced:
       runsc && spec.network ? ['network (runsc is registered with --network=none on this host)'] : [],
-    details: { container: body },
+    // The offline image `launch` builds when the engine lacks it; a profile's own image is never built.
+    details: custom ? { container: body } : { container: body, offlineImage: image },
   };
 }
 

@@ -7,6 +7,7 @@ import { launchContainer } from './container-sandbox.ts';
 import {
   type ContainerBackendName,
   type ContainerCreateBody,
+  type ImageRef,
   containerUser,
   planContainer,
 } from './container-plan.ts';
@@ -52,12 +53,10 @@ function containerBackend(name: ContainerBackendName): Backend {
       const body = plan.details?.container as ContainerCreateBody | undefined;
       if (body === undefined)
         throw new WardenError('internal', `the ${name} backend was given a plan without a container`);
+      const offline = plan.details?.offlineImage as ImageRef | undefined;
       const docker = await dockerConnection();
-      const image = nodeImageRef(cacheDir());
       await Promise.all([
-        body.Image === image.tag
-          ? ensureNodeImage(docker, image, options.onProgress)
-          : requireImage(docker, body.Image),
+        offline ? ensureNodeImage(docker, offline, options.onProgress) : requireImage(docker, body.Image),
         reapOrphans(docker),
       ]);
       return launchContainer(docker, body);
