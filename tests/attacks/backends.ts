@@ -1,6 +1,5 @@
 // Which backends the attack runner can use here, and why not (a missing backend is a visible column).
-import { getBackend } from '../../src/sandboxes/registry.ts';
-import { DOCKER_PROFILE, GVISOR_PROFILE } from '../helpers/containers.ts';
+import { DOCKER_PROFILE, GVISOR_PROFILE, ISOLATE_PROFILE } from '../helpers/containers.ts';
 import { BWRAP_AVAILABLE } from '../helpers/warden.ts';
 import type { BackendName } from './types.ts';
 
@@ -8,15 +7,6 @@ export interface BackendAvailability {
   available: boolean;
   /** Why it cannot run here (empty when available). */
   reason: string;
-}
-
-async function isolate(): Promise<BackendAvailability> {
-  try {
-    const probe = await getBackend('isolate').probe();
-    return probe.available ? { available: true, reason: '' } : { available: false, reason: probe.reason };
-  } catch (error) {
-    return { available: false, reason: (error as Error).message };
-  }
 }
 
 const skipped = (status: string): string => status.replace(/^SKIPPED: /, '');
@@ -27,5 +17,5 @@ export const AVAILABILITY: Record<BackendName, BackendAvailability> = {
   bwrap: { available: BWRAP_AVAILABLE, reason: BWRAP_AVAILABLE ? '' : 'bwrap not on PATH' },
   docker: { available: DOCKER_PROFILE.enabled, reason: skipped(DOCKER_PROFILE.status) },
   gvisor: { available: GVISOR_PROFILE.enabled, reason: skipped(GVISOR_PROFILE.status) },
-  isolate: await isolate(),
+  isolate: { available: ISOLATE_PROFILE.enabled, reason: skipped(ISOLATE_PROFILE.status) },
 };

@@ -6,12 +6,14 @@ import path from 'node:path';
 import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.ts';
 import { OWNER_LABEL, parseOwner } from '../../src/sandboxes/docker/owner.ts';
 import { getBackend } from '../../src/sandboxes/registry.ts';
+import { cacheDir } from '../../src/util/cache-dir.ts';
 import type { Availability } from '../../src/sandboxes/types.ts';
 import { BWRAP_AVAILABLE, wardenPids } from './warden.ts';
 
 async function availability(name: 'docker' | 'gvisor' | 'isolate'): Promise<Availability> {
   try {
-    return await getBackend(name).probe();
+    // The warden's own cache: a gvisor trial container then runs once, not once per test file.
+    return await getBackend(name).probe({ cacheDir: cacheDir() });
   } catch (error) {
     return { available: false, reason: (error as Error).message, fix: '' };
   }
