@@ -25,19 +25,19 @@ const CONTENT_KEYS = ['result', 'params', 'error'] as const;
  * by a visible marker and terminal escapes and bidi controls are removed. Object keys, numbers and the
  * message's shape are never changed, so the MCP result stays valid.
  *
- * `raw` is the line as received: a cheap pre-check on it skips the walk for the common message.
+ * `text` is the line as received, decoded (parseLine's `text`): a cheap pre-check on it skips the walk
+ * for the common message. No copy of the line is made for it (a 16 MB result stays 16 MB).
  * Returns undefined when nothing changed — the caller then forwards the original bytes untouched.
  * Pure: `message` is not mutated; changed branches are copied.
  */
 export function guardServerMessage(
-  raw: Buffer,
+  text: string,
   message: Record<string, unknown>,
   settings: GuardSettings,
 ): GuardedMessage | undefined {
   if (!settings.redactSecrets && !settings.stripControls) return undefined;
-  const latin1 = raw.toString('latin1');
-  const secrets = settings.redactSecrets && SECRET_CANDIDATE.test(latin1);
-  const controls = settings.stripControls && CONTROL_CANDIDATE.test(latin1);
+  const secrets = settings.redactSecrets && SECRET_CANDIDATE.test(text);
+  const controls = settings.stripControls && CONTROL_CANDIDATE.test(text);
   if (!secrets && !controls) return undefined;
   const tally: GuardedMessage = { message, secrets: {}, controls: 0 };
   const guardString = (text: string): string => {

@@ -58,8 +58,8 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
 ];
 
 /**
- * Cheap pre-check: without one of these substrings no pattern can match. Run on the raw line (latin1
- * view) so the common message skips the per-string walk entirely. `\u` catches JSON-escaped text.
+ * Cheap pre-check: without one of these substrings no pattern can match. Run on the whole decoded
+ * line so the common message skips the per-string walk entirely. `\u` catches JSON-escaped text.
  */
 export const SECRET_CANDIDATE =
   /-----BEGIN|A(?:KIA|SIA|BIA|CCA)|[Ss][Ee][Cc][Rr][Ee][Tt]|[Aa][Ww][Ss]|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|AIza|k_live_|\bsk-|\bnpm_|eyJ|:\/\/|\\u/;

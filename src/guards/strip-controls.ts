@@ -21,8 +21,7 @@ export function stripControls(text: string): { text: string; removed: number } |
 }
 
 /**
- * Pre-check on a raw UTF-8 line read as latin1: ESC, the UTF-8 bytes of C1 controls and of the bidi
- * controls, or any JSON `\u` escape (which could encode one).
+ * Pre-check on a decoded JSON line: a control {@link stripControls} removes, or any JSON `\u` escape
+ * (which could encode one; JSON forbids a raw ESC inside strings, so it always arrives escaped).
  */
-export const CONTROL_CANDIDATE =
-  /\u001b|\u00c2[\u0080-\u009f]|\u00e2\u0080[\u00aa-\u00ae]|\u00e2\u0081[\u00a6-\u00a9]|\\u/;
+export const CONTROL_CANDIDATE = /[\u001b\u0080-\u009f\u202a-\u202e\u2066-\u2069]|\\u/;

@@ -8,7 +8,7 @@ import { scanJson } from './json-scan.ts';
  * read a valid one (string ≤ 256 chars or safe integer), else undefined (answer with id null).
  */
 export type ParseLineResult =
-  | { ok: true; message: JsonRpcMessage; value: Record<string, unknown> }
+  | { ok: true; message: JsonRpcMessage; value: Record<string, unknown>; text: string }
   | { ok: false; empty: true }
   | {
       ok: false;
@@ -31,9 +31,10 @@ const WHITESPACE_ONLY = /^[ \t\r\n]*$/;
  * Decode and validate one framed line as a single JSON-RPC message.
  *
  * `value` is the raw JSON.parse result (what the server or client will see); `message` is the
- * schema-validated view. Lines that would parse differently elsewhere are rejected: invalid
- * UTF-8, a BOM, duplicate keys, and `__proto__` keys (JSON.parse makes them own properties, but
- * object-building code, zod included, drops or misapplies them, so policy would not see them).
+ * schema-validated view; `text` is the decoded line (callers pre-check it instead of decoding the
+ * line again). Lines that would parse differently elsewhere are rejected: invalid UTF-8, a BOM,
+ * duplicate keys, and `__proto__` keys (JSON.parse makes them own properties, but object-building
+ * code, zod included, drops or misapplies them, so policy would not see them).
  *
  * Checks, first failure wins: UTF-8, BOM, whitespace-only (empty), nesting depth (before JSON.parse,
  * see below), JSON syntax, batch, non-object, duplicate key, `__proto__` key, JSON-RPC shape.
@@ -79,7 +80,7 @@ export function parseLine(line: Buffer, options: { maxDepth: number }): ParseLin
 
   const classified = classifyMessage(value);
   if (!classified.ok) return invalidMessage(classified.reason, id);
-  return { ok: true, message: classified.value, value };
+  return { ok: true, message: classified.value, value, text };
 }
 
 function sniffId(line: Buffer): JsonRpcId | undefined {

@@ -303,7 +303,7 @@ export class Session {
       this.#relistTools();
     }
     const outgoing = verdict.rewrite ?? message;
-    const guarded = guardServerMessage(line, outgoing, this.#o.policy.policy.guards);
+    const guarded = guardServerMessage(parsed.text, outgoing, this.#o.policy.policy.guards);
     if (guarded) {
       this.#o.audit.write({
         event: 'redaction',

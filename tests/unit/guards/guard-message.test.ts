@@ -5,7 +5,7 @@ import { AWS_ACCESS_KEY_ID, PEM_PRIVATE_KEY } from './secrets.ts';
 const ON = { redactSecrets: true, stripControls: true };
 
 function guard(message: Record<string, unknown>, settings = ON) {
-  return guardServerMessage(Buffer.from(JSON.stringify(message)), message, settings);
+  return guardServerMessage(JSON.stringify(message), message, settings);
 }
 
 describe('guardServerMessage', () => {
@@ -42,6 +42,20 @@ describe('guardServerMessage', () => {
     });
     expect(out?.secrets).toEqual({ 'aws-access-key-id': 1, 'private-key': 1 });
     expect(message.result.content[0]?.text).toBe(text); // not mutated
+  });
+
+  it('pre-checks the decoded line: raw (unescaped) C1 and bidi characters alone are caught', () => {
+    // JSON.stringify leaves these characters raw, so the line has no `\\u` escape to trip the pre-check.
+    for (const control of ['\u0085', '\u009b2J', '\u202e', '\u2067']) {
+      const message = {
+        jsonrpc: '2.0',
+        id: 1,
+        result: { content: [{ type: 'text', text: `a${control}b` }] },
+      };
+      expect(JSON.stringify(message)).not.toContain('\\u');
+      const out = guard(message);
+      expect(out?.controls, JSON.stringify(control)).toBe(1);
+    }
   });
 
   it('strips escapes from tool descriptions, notifications and errors, never from ids or methods', () => {
