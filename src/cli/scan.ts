@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { SEVERITIES } from '../config/policy-schema.ts';
+import { SEVERITIES } from '../config/severities.ts';
 import { WardenError, errorMessage } from '../errors.ts';
 import { collectDefinitions } from '../scan/collect-definitions.ts';
 import { readLockFile, writeLockFile } from '../scan/lock-file.ts';

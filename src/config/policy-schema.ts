@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from './severities.ts';
 
 /**
  * The policy half of a profile. This schema is the single source of truth: the TypeScript type is
@@ -60,8 +61,7 @@ export const MiB = 1024 * 1024;
 
 const glob = z.string().min(1).max(256).describe('A glob: * matches any run of characters, ? one character');
 
-/** Severities of scan findings, lowest first (src/scan). */
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export { SEVERITIES };
 
 /** Content guards and tool pinning (docs/scan.md); all on by default in every profile. */
 export const GuardsSchema = z

@@ -7,7 +7,7 @@ import { readProfileSource } from './profile-source.ts';
 
 // The schema modules' own source text is part of the cache key, so any change to a schema or a
 // default (a new release, a local edit) invalidates every cached profile.
-const SCHEMA_FILES = ['policy-schema', 'profile-schema', 'load-profile'];
+const SCHEMA_FILES = ['policy-schema', 'profile-schema', 'load-profile', 'severities'];
 
 /**
  * loadProfile() for the start-up path: loading zod costs tens of milliseconds on every session, so a

@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../config/policy-schema.ts';
+import { SEVERITIES } from '../config/severities.ts';
 
 /** How bad a finding is, lowest first. */
 export type Severity = (typeof SEVERITIES)[number];
