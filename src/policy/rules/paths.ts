@@ -2,8 +2,8 @@ import { matchesGlob } from '../glob.ts';
 import { anchorValue } from '../paths/anchor.ts';
 import { isPathLike } from '../paths/forms.ts';
 import { createResolver } from '../paths/resolver.ts';
-import { walkStrings } from '../paths/walk.ts';
-import type { StringSite } from '../paths/walk.ts';
+import type { Resolver } from '../paths/resolver.ts';
+import { describeSite, walkStrings } from '../paths/walk.ts';
 import type { PolicyContext, SessionView, ToolInfo } from '../types.ts';
 import { clip, isRecord, reject } from './shared.ts';
 import type { Rejection } from './shared.ts';
@@ -24,24 +24,29 @@ export function checkRequestPaths(
   const toolName = isCall && typeof params.name === 'string' ? params.name : undefined;
   const tool = toolName === undefined ? undefined : state.tools.get(toolName);
   const writes = toolName !== undefined && matchesGlob(toolName, ctx.policy.tools.write);
-  const resolver = createResolver(ctx.realpath, ctx.readlink);
-  for (const site of walkStrings(params, isCall)) {
-    if (!mustCheck(site, tool)) continue;
-    const anchoring = anchorValue(site.value, ctx, resolver);
+  let resolver: Resolver | undefined; // one per message, made when the first path needs anchoring
+  return walkStrings(params, isCall, (value, isKey, argument, at) => {
+    if (!mustCheck(value, isKey, argument, tool)) return undefined;
+    resolver ??= createResolver(ctx.realpath, ctx.readlink);
+    const anchoring = anchorValue(value, ctx, resolver);
     if (!anchoring.inside) {
-      return reject('deny', 'path.outside-root', `${site.where()} ${anchoring.why}`, site.value);
+      return reject('deny', 'path.outside-root', `${describeSite(at, isKey)} ${anchoring.why}`, value);
     }
     if (writes && anchoring.readOnly) {
       const why = `is in a read-only root and ${clip(toolName, 60)} writes`;
-      return reject('deny', 'path.read-only', `${site.where()} ${why}`, site.value);
+      return reject('deny', 'path.read-only', `${describeSite(at, isKey)} ${why}`, value);
     }
-  }
-  return undefined;
+    return undefined;
+  });
 }
 
-function mustCheck(site: StringSite, tool: ToolInfo | undefined): boolean {
-  const { value, argument } = site;
-  if (site.isKey || tool === undefined || argument === undefined) return isPathLike(value);
+function mustCheck(
+  value: string,
+  isKey: boolean,
+  argument: string | undefined,
+  tool: ToolInfo | undefined,
+): boolean {
+  if (isKey || tool === undefined || argument === undefined) return isPathLike(value);
   if (tool.pathParams.has(argument)) return true;
   if (tool.otherParams.has(argument) && /[\n\r]/.test(value)) return false; // file contents, not a path
   return isPathLike(value);
