@@ -9,7 +9,8 @@ interface ClientRequest {
   id: JsonRpcId;
   method: string;
   tool?: string;
-  timer?: NodeJS.Timeout;
+  /** performance.now() after which the warden answers it with request.timeout itself. */
+  deadline: number;
   /** Sent by the warden itself (initialize replay after a restart): its answer is not forwarded. */
   internal?: boolean;
 }
@@ -30,14 +31,29 @@ export class SessionState implements SessionView {
     this.clientInFlight.set(idKey(request.id), request);
   }
 
+  /**
+   * The in-flight client requests whose deadline has passed at `now`, oldest first. Every request
+   * gets the same timeout, so insertion order is deadline order and the scan stops at the first
+   * request still in time.
+   */
+  *expired(now: number): Generator<ClientRequest> {
+    for (const request of this.clientInFlight.values()) {
+      if (request.deadline > now) return;
+      yield request;
+    }
+  }
+
+  /** The earliest deadline among in-flight client requests, if any. */
+  nextDeadline(): number | undefined {
+    for (const request of this.clientInFlight.values()) return request.deadline;
+    return undefined;
+  }
+
   /** Remove and return the client request a server response answers (undefined if none). */
   settleClientRequest(id: JsonRpcId): ClientRequest | undefined {
     const key = idKey(id);
     const request = this.clientInFlight.get(key);
-    if (request) {
-      clearTimeout(request.timer);
-      this.clientInFlight.delete(key);
-    }
+    if (request) this.clientInFlight.delete(key);
     return request;
   }
 
@@ -57,7 +73,6 @@ export class SessionState implements SessionView {
    */
   drainInFlight(): ClientRequest[] {
     const all = [...this.clientInFlight.values()];
-    for (const request of all) clearTimeout(request.timer);
     this.clientInFlight.clear();
     this.serverInFlight.clear();
     this.abandoned.clear();

@@ -58,6 +58,8 @@ export class Session {
   #sawInitialized = false;
   /** Client lines waiting for a restarted sandbox to finish its replayed handshake. */
   #queue: Buffer[] = [];
+  /** The single request-timeout timer (see #armTimeouts). */
+  #timeoutTimer: NodeJS.Timeout | undefined;
   #replaying = false;
   /** Internal tools/list requests sent after notifications/tools/list_changed. */
   #relists = 0;
@@ -202,11 +204,32 @@ export class Session {
   }
 
   #trackClientRequest(id: JsonRpcId, method: string, tool: string | undefined, internal = false): void {
-    const timeoutMs = this.#o.profile.policy.limits.requestTimeoutMs;
-    const timer = setTimeout(() => this.#onRequestTimeout(id, method, tool, timeoutMs), timeoutMs);
-    timer.unref();
-    this.#state.trackClientRequest({ id, method, tool, timer, internal });
+    const deadline = performance.now() + this.#o.profile.policy.limits.requestTimeoutMs;
+    this.#state.trackClientRequest({ id, method, tool, deadline, internal });
+    this.#armTimeouts();
   }
+
+  /**
+   * One timer for all request timeouts, armed for the oldest in-flight request (a timer per request
+   * cost more than the rest of the bookkeeping). Settled requests simply leave the map; when the timer
+   * fires it answers what has expired and re-arms for the next oldest.
+   */
+  #armTimeouts(): void {
+    if (this.#timeoutTimer !== undefined) return;
+    const next = this.#state.nextDeadline();
+    if (next === undefined) return;
+    this.#timeoutTimer = setTimeout(this.#expireRequests, Math.max(0, next - performance.now()));
+    this.#timeoutTimer.unref();
+  }
+
+  readonly #expireRequests = (): void => {
+    this.#timeoutTimer = undefined;
+    const timeoutMs = this.#o.profile.policy.limits.requestTimeoutMs;
+    for (const { id, method, tool } of [...this.#state.expired(performance.now())]) {
+      this.#onRequestTimeout(id, method, tool, timeoutMs);
+    }
+    this.#armTimeouts();
+  };
 
   #onRequestTimeout(id: JsonRpcId, method: string, tool: string | undefined, timeoutMs: number): void {
     const reason = `no answer from the server within ${timeoutMs} ms`;

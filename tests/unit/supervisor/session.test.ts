@@ -275,6 +275,27 @@ describe('Session', () => {
     expect(await h.done).toBe(0);
   });
 
+  // One timer serves every request's timeout: each request must still expire at its own deadline, not
+  // at the deadline of an older request that was answered meanwhile, and never early.
+  it('times every request from its own start, with several in flight', async () => {
+    const h = harness({ policy: { limits: { requestTimeoutMs: 150 } } });
+    await tick();
+    h.send(call(1, 'hang', {}));
+    await tick(80);
+    h.send(call(2, 'hang', {}));
+    await tick(20);
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 1, result: {} });
+    await tick(70); // ~170 ms after request 1, ~90 ms after request 2
+    expect(h.toClient).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+    await tick(120); // ~210 ms after request 2
+    expect(h.toClient[1]).toMatchObject({ id: 2, error: { data: { rule: 'request.timeout' } } });
+    h.send(call(3, 'hang', {}));
+    await tick(200);
+    expect(h.toClient[2]).toMatchObject({ id: 3, error: { data: { rule: 'request.timeout' } } });
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
   it('closes the session in the audit log when the sandbox cannot be started', async () => {
     const events: AuditEvent[] = [];
     const session = new Session({
