@@ -108,7 +108,11 @@ export function policyThroughput(durationMs: number): number {
           throw new Error(`the benchmark mix must be allowed: ${JSON.stringify(verdict)}`);
         const message = parsed.message;
         if (direction === 'client' && message.kind === 'request') {
-          state.trackClientRequest({ id: message.message.id, method: message.message.method });
+          state.trackClientRequest({
+            id: message.message.id,
+            method: message.message.method,
+            deadline: performance.now() + 60_000,
+          });
         } else if (direction === 'server' && message.kind === 'result') {
           state.settleClientRequest(message.message.id);
         }

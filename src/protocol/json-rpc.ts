@@ -1,114 +1,57 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import { isJsonRpcId } from './json-rpc-id.ts';
+import type * as SchemasModule from './json-rpc-schemas.ts';
+import type {
+  ClassifyResult,
+  JsonRpcId,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+} from './json-rpc-schemas.ts';
 
 /**
- * JSON-RPC 2.0 message shapes as MCP uses them. MCP forbids `null` ids; we further require ids to be
- * strings (at most 256 chars) or safe integers so they survive a round trip through JSON.stringify exactly.
+ * JSON-RPC messages on the hot path, without zod: loading zod costs ~25 ms, paid after the sandbox
+ * is spawned but before the first message can be relayed, on every session. The zod schemas
+ * (json-rpc-schemas.ts) stay the source of truth: valid messages are accepted here by hand (tested to
+ * agree), and the schemas are loaded on the first message that fails here, to decide it and word why.
  */
-export const MAX_ID_STRING_LENGTH = 256;
+export type {
+  ClassifyResult,
+  JsonRpcErrorResponse,
+  JsonRpcId,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResultResponse,
+} from './json-rpc-schemas.ts';
+export { idKey, MAX_ID_STRING_LENGTH } from './json-rpc-id.ts';
 
-export const JsonRpcIdSchema = z
-  .union([
-    z.string().max(MAX_ID_STRING_LENGTH),
-    z.number().int().refine(Number.isSafeInteger, 'unsafe integer'),
-  ])
-  .describe('Request id: a string of at most 256 characters or a safe integer');
-export type JsonRpcId = z.infer<typeof JsonRpcIdSchema>;
+type Schemas = typeof SchemasModule;
+let loaded: Schemas | undefined;
 
-const ParamsSchema = z
-  .union([z.record(z.string(), z.unknown()), z.array(z.unknown())])
-  .describe('Method parameters: an object (MCP) or an array');
-
-export const JsonRpcRequestSchema = z
-  .object({
-    jsonrpc: z.literal('2.0'),
-    id: JsonRpcIdSchema,
-    method: z.string().min(1),
-    params: ParamsSchema.optional(),
-  })
-  .strict();
-export type JsonRpcRequest = z.infer<typeof JsonRpcRequestSchema>;
-
-export const JsonRpcNotificationSchema = z
-  .object({
-    jsonrpc: z.literal('2.0'),
-    method: z.string().min(1),
-    params: ParamsSchema.optional(),
-  })
-  .strict();
-export type JsonRpcNotification = z.infer<typeof JsonRpcNotificationSchema>;
-
-export const JsonRpcErrorObjectSchema = z
-  .object({ code: z.number().int(), message: z.string(), data: z.unknown().optional() })
-  .strict();
-
-export const JsonRpcResultResponseSchema = z
-  .object({ jsonrpc: z.literal('2.0'), id: JsonRpcIdSchema, result: z.record(z.string(), z.unknown()) })
-  .strict();
-export type JsonRpcResultResponse = z.infer<typeof JsonRpcResultResponseSchema>;
-
-export const JsonRpcErrorResponseSchema = z
-  .object({
-    jsonrpc: z.literal('2.0'),
-    // A parse error may be answered with id null (JSON-RPC 2.0 §5).
-    id: z.union([JsonRpcIdSchema, z.null()]),
-    error: JsonRpcErrorObjectSchema,
-  })
-  .strict();
-export type JsonRpcErrorResponse = z.infer<typeof JsonRpcErrorResponseSchema>;
-
-/** A message after validation, tagged by kind so callers never re-inspect field presence. */
-export type JsonRpcMessage =
-  | { kind: 'request'; message: JsonRpcRequest }
-  | { kind: 'notification'; message: JsonRpcNotification }
-  | { kind: 'result'; message: JsonRpcResultResponse }
-  | { kind: 'error'; message: JsonRpcErrorResponse };
-
-export type ClassifyResult = { ok: true; value: JsonRpcMessage } | { ok: false; reason: string };
+/**
+ * The zod schemas, loaded synchronously on first use (require of an ES module: parseLine is
+ * synchronous). The extension follows this file's: .ts when running the sources, .js when built.
+ */
+function schemas(): Schemas {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  loaded ??= createRequire(import.meta.url)(`./json-rpc-schemas${extension}`) as Schemas;
+  return loaded;
+}
 
 /**
  * Classify an already-parsed JSON object as one JSON-RPC message kind, or explain why it is none.
  * The caller guarantees `value` is a plain object (framing rejects arrays and scalars).
  *
- * Same outcome as {@link classifyWithSchemas}; the common, valid message takes a hand-written fast path.
+ * Same outcome as classifyWithSchemas (json-rpc-schemas.ts); the common, valid message takes a hand-written fast path.
  */
 export function classifyMessage(value: Record<string, unknown>): ClassifyResult {
   const fast = fastClassify(value);
-  return fast ? { ok: true, value: fast } : classifyWithSchemas(value);
+  return fast ? { ok: true, value: fast } : schemas().classifyWithSchemas(value);
 }
 
 /**
- * {@link classifyMessage} by the zod schemas alone: the reference the fast path is tested against, and
- * the source of every rejection reason.
- */
-export function classifyWithSchemas(value: Record<string, unknown>): ClassifyResult {
-  const hasMethod = 'method' in value;
-  const hasId = 'id' in value;
-  if (hasMethod) {
-    const schema = hasId ? JsonRpcRequestSchema : JsonRpcNotificationSchema;
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
-    return hasId
-      ? { ok: true, value: { kind: 'request', message: parsed.data as JsonRpcRequest } }
-      : { ok: true, value: { kind: 'notification', message: parsed.data as JsonRpcNotification } };
-  }
-  if ('result' in value) {
-    const parsed = JsonRpcResultResponseSchema.safeParse(value);
-    if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
-    return { ok: true, value: { kind: 'result', message: parsed.data } };
-  }
-  if ('error' in value) {
-    const parsed = JsonRpcErrorResponseSchema.safeParse(value);
-    if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error) };
-    return { ok: true, value: { kind: 'error', message: parsed.data } };
-  }
-  return {
-    ok: false,
-    reason: 'not a JSON-RPC request, notification or response (no method, result or error)',
-  };
-}
-
-/**
- * The schemas above, by hand, for messages that pass them: zod costs ~10% of the warden's CPU. Returns
+ * The schemas (json-rpc-schemas.ts), by hand, for messages that pass them: zod costs ~10% of the warden's CPU. Returns
  * undefined when the message fails or the answer is in doubt, and the caller asks zod, so the schemas
  * stay the only judge of a rejection and its reason. Equivalence is tested over random messages
  * (tests/unit/protocol/fast-classify.test.ts).
@@ -138,7 +81,7 @@ export function fastClassify(value: Record<string, unknown>): JsonRpcMessage | u
     }
     if ('id' in value) {
       const id = value.id;
-      if (!isId(id) || !onlyKeys(value, 'jsonrpc', 'id', 'method', 'params')) return undefined;
+      if (!isJsonRpcId(id) || !onlyKeys(value, 'jsonrpc', 'id', 'method', 'params')) return undefined;
       const message: JsonRpcRequest = hasParams
         ? { jsonrpc: '2.0', id, method, params: params as JsonRpcRequest['params'] }
         : { jsonrpc: '2.0', id, method };
@@ -152,13 +95,14 @@ export function fastClassify(value: Record<string, unknown>): JsonRpcMessage | u
   }
   const id = value.id;
   if ('result' in value) {
-    if (!isId(id) || !onlyKeys(value, 'jsonrpc', 'id', 'result', 'result')) return undefined;
+    if (!isJsonRpcId(id) || !onlyKeys(value, 'jsonrpc', 'id', 'result', 'result')) return undefined;
     const result = copyRecord(value.result);
     if (result === undefined) return undefined;
     return { kind: 'result', message: { jsonrpc: '2.0', id, result } };
   }
   if ('error' in value) {
-    if ((id !== null && !isId(id)) || !onlyKeys(value, 'jsonrpc', 'id', 'error', 'error')) return undefined;
+    if ((id !== null && !isJsonRpcId(id)) || !onlyKeys(value, 'jsonrpc', 'id', 'error', 'error'))
+      return undefined;
     const error = value.error;
     if (typeof error !== 'object' || error === null || Array.isArray(error)) return undefined;
     const { code, message } = error as Record<string, unknown>;
@@ -178,13 +122,7 @@ export function fastClassify(value: Record<string, unknown>): JsonRpcMessage | u
  * the unusual id (a long string, or no string or safe integer).
  */
 export function validJsonRpcId(candidate: unknown): JsonRpcId | undefined {
-  if (isId(candidate)) return candidate;
-  const result = JsonRpcIdSchema.safeParse(candidate);
-  return result.success ? result.data : undefined;
-}
-
-function isId(id: unknown): id is JsonRpcId {
-  return typeof id === 'string' ? id.length <= MAX_ID_STRING_LENGTH : Number.isSafeInteger(id);
+  return isJsonRpcId(candidate) ? candidate : schemas().parseIdWithSchema(candidate);
 }
 
 /**
@@ -214,16 +152,4 @@ function copyArray(array: unknown[]): unknown[] {
   const copy = new Array<unknown>(array.length);
   for (let i = 0; i < array.length; i++) copy[i] = array[i];
   return copy;
-}
-
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid JSON-RPC message';
-  const where = issue.path.length > 0 ? issue.path.join('.') : 'message';
-  return `${where}: ${issue.message}`;
-}
-
-/** Stable map key for an id: 1 and "1" are different ids. */
-export function idKey(id: JsonRpcId): string {
-  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
 }

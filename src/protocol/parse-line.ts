@@ -1,4 +1,4 @@
-import { classifyMessage, JsonRpcIdSchema } from './json-rpc.ts';
+import { classifyMessage, validJsonRpcId } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { IdSniffer } from './id-sniffer.ts';
 import { scanJson } from './json-scan.ts';
@@ -70,7 +70,7 @@ export function parseLine(line: Buffer, options: { maxDepth: number }): ParseLin
   if (Array.isArray(parsed)) return invalidMessage(BATCH, undefined);
   if (typeof parsed !== 'object' || parsed === null) return invalidMessage('not a JSON object', undefined);
   const value = parsed as Record<string, unknown>;
-  const id = Object.hasOwn(value, 'id') ? validId(value.id) : undefined;
+  const id = Object.hasOwn(value, 'id') ? validJsonRpcId(value.id) : undefined;
 
   // The scan is exact now that JSON.parse has accepted the text.
   if (scan.duplicateKey !== undefined) {
@@ -87,11 +87,6 @@ function sniffId(line: Buffer): JsonRpcId | undefined {
   const sniffer = new IdSniffer();
   sniffer.push(line);
   return sniffer.result();
-}
-
-function validId(candidate: unknown): JsonRpcId | undefined {
-  const result = JsonRpcIdSchema.safeParse(candidate);
-  return result.success ? result.data : undefined;
 }
 
 function invalidJson(reason: string): ParseLineResult {

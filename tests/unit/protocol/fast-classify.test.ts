@@ -1,12 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import {
-  classifyMessage,
-  classifyWithSchemas,
-  fastClassify,
-  JsonRpcIdSchema,
-  validJsonRpcId,
-} from '../../../src/protocol/json-rpc.ts';
+import { classifyMessage, fastClassify, validJsonRpcId } from '../../../src/protocol/json-rpc.ts';
 import type { ClassifyResult } from '../../../src/protocol/json-rpc.ts';
+import { classifyWithSchemas, JsonRpcIdSchema } from '../../../src/protocol/json-rpc-schemas.ts';
 
 // classifyMessage takes a hand-written fast path and falls back to the zod schemas when it declines.
 // These tests hold the fast path to the schemas: whatever it accepts, zod accepts with an identical

@@ -7,7 +7,7 @@ import {
   terminatedError,
   TERMINATED_ERROR_CODE,
 } from '../../../src/protocol/wire-errors.ts';
-import { JsonRpcErrorResponseSchema } from '../../../src/protocol/json-rpc.ts';
+import { JsonRpcErrorResponseSchema } from '../../../src/protocol/json-rpc-schemas.ts';
 
 describe('wire errors', () => {
   it('builds the policy error of DESIGN.md', () => {
