@@ -5,10 +5,11 @@ import module from 'node:module';
 import path from 'node:path';
 import { cacheDir } from '../util/cache-dir.ts';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 22) {
+// 22.12: require() of ES modules without a flag (the message schemas load that way, on demand).
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
-    `mcp-warden: Node ${process.versions.node} is too old: mcp-warden needs Node 22 or newer.\n`,
+    `mcp-warden: Node ${process.versions.node} is too old: mcp-warden needs Node 22.12 or newer.\n`,
   );
   process.exit(69);
 }

@@ -31,7 +31,8 @@ let loaded: Schemas | undefined;
 
 /**
  * The zod schemas, loaded synchronously on first use (require of an ES module: parseLine is
- * synchronous). The extension follows this file's: .ts when running the sources, .js when built.
+ * synchronous; Node ≥ 22.12, checked in main.ts). The extension follows this file's: .ts when running
+ * the sources, .js when built.
  */
 function schemas(): Schemas {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -43,7 +44,8 @@ function schemas(): Schemas {
  * Classify an already-parsed JSON object as one JSON-RPC message kind, or explain why it is none.
  * The caller guarantees `value` is a plain object (framing rejects arrays and scalars).
  *
- * Same outcome as classifyWithSchemas (json-rpc-schemas.ts); the common, valid message takes a hand-written fast path.
+ * Same outcome as classifyWithSchemas (json-rpc-schemas.ts); the common, valid message takes a
+ * hand-written fast path.
  */
 export function classifyMessage(value: Record<string, unknown>): ClassifyResult {
   const fast = fastClassify(value);
@@ -51,10 +53,10 @@ export function classifyMessage(value: Record<string, unknown>): ClassifyResult 
 }
 
 /**
- * The schemas (json-rpc-schemas.ts), by hand, for messages that pass them: zod costs ~10% of the warden's CPU. Returns
- * undefined when the message fails or the answer is in doubt, and the caller asks zod, so the schemas
- * stay the only judge of a rejection and its reason. Equivalence is tested over random messages
- * (tests/unit/protocol/fast-classify.test.ts).
+ * The schemas (json-rpc-schemas.ts), by hand, for messages that pass them: zod cost ~10% of the
+ * warden's CPU. Returns undefined when the message fails or the answer is in doubt, and the caller
+ * asks zod, so the schemas stay the only judge of a rejection and its reason. Equivalence is tested
+ * over random messages (tests/unit/protocol/fast-classify.test.ts).
  *
  * The result is built the way zod builds it: a new message with the schema's keys in schema order (an
  * optional key only when present, even if undefined), a new error object, and params/result copied one
