@@ -16,8 +16,12 @@ export const MEMORY_SERVER = path.join(
   'node_modules/@modelcontextprotocol/server-memory/dist/index.js',
 );
 export const BENCH_SERVER = path.join(REPO, 'bench', 'fixtures', 'bench-server.mjs');
+export const RELAY = path.join(REPO, 'bench', 'fixtures', 'relay.mjs');
 
-/** `direct`, `srt` (the peer), or a warden profile name. */
+/**
+ * `direct`, `relay` (a bare Node relay: the floor of any process in the stdio path), `srt` (the peer),
+ * or a warden profile name.
+ */
 export type Mode = string;
 
 /** A server to start: its argv after node, the environment it needs, and the root it works in. */
@@ -53,6 +57,12 @@ export function launchFor(mode: Mode, server: ServerSpec, srtSettingsFile: strin
   const node = process.execPath;
   if (mode === 'direct')
     return { command: node, args: [server.script, ...server.args], env: { ...base, ...server.env } };
+  if (mode === 'relay')
+    return {
+      command: node,
+      args: [RELAY, node, server.script, ...server.args],
+      env: { ...base, ...server.env },
+    };
   if (mode === 'srt') {
     return {
       command: node,
