@@ -23,11 +23,11 @@ import type { PolicyContext, PolicyInput, SessionView, Verdict } from './types.t
  */
 export function decide(input: PolicyInput, state: SessionView, ctx: PolicyContext): Verdict {
   return input.direction === 'client'
-    ? decideClient(input.message, state, ctx)
+    ? decideClient(input.message, input.bytes, state, ctx)
     : decideServer(input.message, state, ctx);
 }
 
-function decideClient(input: JsonRpcMessage, state: SessionView, ctx: PolicyContext): Verdict {
+function decideClient(input: JsonRpcMessage, bytes: number, state: SessionView, ctx: PolicyContext): Verdict {
   if (input.kind === 'result' || input.kind === 'error') {
     return checkClientResponseId(input.message.id, state) ?? allow();
   }
@@ -38,7 +38,11 @@ function decideClient(input: JsonRpcMessage, state: SessionView, ctx: PolicyCont
     (method === 'tools/call'
       ? (checkToolCall(params, ctx.policy) ?? checkWithheldTool(params, state))
       : undefined) ??
-    checkArgumentSizes(params, ctx.policy.limits.argumentBytes) ??
+    // No decoded string is longer in UTF-8 than the raw line (JSON escapes only shrink), so a line
+    // within the argument limit needs no walk.
+    (bytes > ctx.policy.limits.argumentBytes
+      ? checkArgumentSizes(params, ctx.policy.limits.argumentBytes)
+      : undefined) ??
     checkRequestPaths(method, params, state, ctx);
   if (rejection) return rejection;
   if (input.kind === 'request' && method === 'initialize')

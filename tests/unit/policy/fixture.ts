@@ -151,9 +151,9 @@ export function call(name: string, args: Record<string, unknown>, id: JsonRpcId 
 }
 
 export function fromClient(message: JsonRpcMessage): PolicyInput {
-  return { direction: 'client', message, bytes: JSON.stringify(message.message).length };
+  return { direction: 'client', message, bytes: Buffer.byteLength(JSON.stringify(message.message)) };
 }
 
 export function fromServer(message: JsonRpcMessage): PolicyInput {
-  return { direction: 'server', message, bytes: JSON.stringify(message.message).length };
+  return { direction: 'server', message, bytes: Buffer.byteLength(JSON.stringify(message.message)) };
 }
