@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { homeDir } from '../util/home-dir.ts';
 import { loadProfileCached } from '../config/profile-cache.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { ResolvedRoot } from '../config/root.ts';
@@ -102,7 +102,7 @@ function applyOverrides(profile: Profile, args: RunArgs): void {
 /** Check one --root value: absolute (or ~), an existing directory; record its realpath. */
 export function resolveRoot(value: string): ResolvedRoot {
   const { path: given, readOnly } = parseRootArg(value);
-  const expanded = given === '~' || given.startsWith('~/') ? path.join(os.homedir(), given.slice(1)) : given;
+  const expanded = given === '~' || given.startsWith('~/') ? path.join(homeDir(), given.slice(1)) : given;
   if (!path.isAbsolute(expanded)) {
     throw new WardenError('usage', `--root ${value}: the path must be absolute`, {
       hint: `use --root ${path.resolve(expanded)}${readOnly ? ':ro' : ''} if that is what you mean`,
@@ -149,7 +149,7 @@ export async function policyContext(prepared: PreparedSession, lockFile?: string
   return {
     policy: prepared.profile.policy,
     roots: prepared.roots,
-    home: os.homedir(),
+    home: homeDir(),
     realpath: hostPaths.realpath,
     readlink: hostPaths.readlink,
     ...(file === undefined ? {} : (await import('./tool-lock.ts')).loadToolLock(file)),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { WardenError, errorMessage } from '../errors.ts';
@@ -32,7 +31,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     import('../audit/audit-log.ts'),
     import('../audit/logger.ts'),
   ]);
-  const sessionId = randomBytes(6).toString('hex');
+  // node:crypto loads only now, after the spawn (it costs ~4 ms).
+  const sessionId = process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex');
   const logger = createLogger().child({ session: sessionId });
   const audit = new AuditLog(sessionId, args.auditLog);
   const session = new Session({

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { readCached, writeCached } from '../util/disk-cache.ts';
+import { fastHashHex } from '../util/fast-hash.ts';
 import type { Profile } from './profile-schema.ts';
 import { readProfileSource } from './profile-source.ts';
 
@@ -41,10 +41,11 @@ let fingerprint: string | undefined;
 function schemaFingerprint(): string {
   if (fingerprint !== undefined) return fingerprint;
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const hash = createHash('sha256');
-  for (const name of SCHEMA_FILES) {
-    hash.update(readFileSync(fileURLToPath(new URL(`./${name}${extension}`, import.meta.url))));
-  }
-  fingerprint = hash.digest('hex');
+  // A fast hash is enough: the schema sources change only with the package, not by an adversary's hand.
+  fingerprint = fastHashHex(
+    SCHEMA_FILES.map((name) =>
+      readFileSync(path.join(import.meta.dirname, `${name}${extension}`), 'utf8'),
+    ).join('\0'),
+  );
   return fingerprint;
 }

@@ -1,17 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WardenError, errorMessage } from '../errors.ts';
 
 // No zod here: this module is on the start-up path of every session (see profile-cache.ts).
 
 /** profiles/ at the package root; the same relative location from src/config and dist/config. */
-export const PROFILES_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'profiles',
-);
+export const PROFILES_DIR = path.resolve(import.meta.dirname, '..', '..', 'profiles');
 
 /** Built-in profile names available as `--profile NAME`. `auto` is resolved by the CLI, not here. */
 export const BUILTIN_PROFILES = ['none', 'bwrap', 'docker', 'gvisor', 'seatbelt', 'isolate'] as const;

@@ -1,5 +1,5 @@
-import os from 'node:os';
 import path from 'node:path';
+import { homeDir } from './home-dir.ts';
 
 /**
  * The warden's cache directory: MCP_WARDEN_CACHE_DIR, else $XDG_CACHE_HOME/mcp-warden, else
@@ -7,6 +7,6 @@ import path from 'node:path';
  */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.MCP_WARDEN_CACHE_DIR) return env.MCP_WARDEN_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME || path.join(homeDir(env), '.cache');
   return path.join(base, 'mcp-warden');
 }

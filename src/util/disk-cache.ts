@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fastHashHex } from './fast-hash.ts';
 
 /**
  * A tiny JSON cache in the warden's cache directory, for facts that are slow to compute and cheap to
@@ -34,6 +34,7 @@ export function writeCached(dir: string, key: string, value: unknown): void {
   }
 }
 
+/** The entry's file: named by a fast hash, since each entry stores its full key and reads compare it. */
 function entryPath(dir: string, key: string): string {
-  return path.join(dir, 'facts', `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+  return path.join(dir, 'facts', `${fastHashHex(key)}.json`);
 }

@@ -1,5 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
 import { findOnPath, findSetpriv } from '../process/find-on-path.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
@@ -62,11 +61,20 @@ async function probeBwrap(cacheDir: string | undefined): Promise<Availability> {
   return result;
 }
 
+/** The kernel release, as os.release() reports it, without loading node:os (start-up time). */
+function kernelRelease(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  } catch {
+    return process.getBuiltinModule('node:os').release();
+  }
+}
+
 function cacheKey(bwrap: string): string | undefined {
   try {
     const real = realpathSync(bwrap);
     const stat = statSync(real);
-    return `bwrap-probe\0${real}\0${stat.mtimeMs}\0${stat.size}\0${os.release()}\0${process.getuid?.() ?? ''}`;
+    return `bwrap-probe\0${real}\0${stat.mtimeMs}\0${stat.size}\0${kernelRelease()}\0${process.getuid?.() ?? ''}`;
   } catch {
     return undefined;
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { WardenError } from '../../errors.ts';
@@ -35,7 +34,11 @@ export function packageBin(packageJson: unknown, name: string): string | undefin
 
 /** The install prefix for `spec` under `cacheDir`: one directory per exact spec string. */
 export function npxInstallDir(cacheDir: string, spec: string): string {
-  return path.join(cacheDir, 'npx', createHash('sha256').update(spec).digest('hex'));
+  return path.join(
+    cacheDir,
+    'npx',
+    process.getBuiltinModule('node:crypto').createHash('sha256').update(spec).digest('hex'),
+  );
 }
 
 /**

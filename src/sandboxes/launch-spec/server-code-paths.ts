@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { homeDir } from '../../util/home-dir.ts';
 
 /**
  * Pure: the directories Node searches for packages when resolving from a file in `dir`: every
@@ -22,7 +22,7 @@ export function nodeModulesChain(dir: string): string[] {
  * (hoisted dependencies live there). Each path also as its realpath. `script` must be an absolute,
  * real path to an existing file.
  */
-export function serverCodePaths(script: string, home: string = os.homedir()): string[] {
+export function serverCodePaths(script: string, home: string = homeDir()): string[] {
   const dir = path.dirname(script);
   const root = findPackageRoot(dir) ?? dir;
   // A stray package.json in $HOME (or a script lying directly in it) must not expose the whole home

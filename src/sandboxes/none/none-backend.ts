@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { findSetpriv } from '../process/find-on-path.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Backend } from '../types.ts';
@@ -15,7 +14,7 @@ export const noneBackend: Backend = {
   launch: (plan) => {
     // Without a pid namespace, a double-forked daemon re-parents to init and leaves the session; a
     // per-sandbox marker in the environment it inherits is how the ladder still finds it.
-    const marker = `${SANDBOX_MARKER_VAR}=${randomBytes(12).toString('hex')}`;
+    const marker = `${SANDBOX_MARKER_VAR}=${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}`;
     const env = { ...plan.env, [SANDBOX_MARKER_VAR]: marker.slice(SANDBOX_MARKER_VAR.length + 1) };
     return spawnSandboxProcess(plan.argv, env, plan.cwd, { environMarker: marker });
   },
