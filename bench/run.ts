@@ -291,6 +291,24 @@ async function main(): Promise<void> {
         `| ${mode} | ${medianRange(summary, 0)} | ${directTp ? `${f(summary.median / directTp.median, 3)}×` : ''} |`,
       );
     }
+    charts.push({
+      title: 'pipelined throughput, requests/s (echo server; target: none ≥ 0.8× direct)',
+      bars: [...throughput].map(([mode, summary]) => ({
+        label: mode,
+        value: summary.median,
+        note: `${f(summary.median, 0)}/s (${f(summary.median / (directTp?.median ?? Number.NaN))}×)`,
+      })),
+    });
+    charts.push({
+      title: '16 MB result: RSS growth of the spawned process, MB (target: warden < 64 MB)',
+      bars: large
+        .filter((r) => r.bytes === 16 * MiB)
+        .map((r) => ({
+          label: r.mode,
+          value: r.growth / MiB,
+          note: `${mb(r.growth)} (${f(r.growth / r.bytes)}×)`,
+        })),
+    });
     lines.push(
       '',
       '## Large results (one `blob` call, 3 runs)',
