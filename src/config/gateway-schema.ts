@@ -125,6 +125,15 @@ const ServerSchema = z
     memoryMb: z.number().int().positive().optional().describe('Memory limit per sandbox, as `run --memory`.'),
     cpus: z.number().positive().optional().describe('CPU limit per sandbox, as `run --cpus`.'),
     timeoutMs: z.number().int().positive().optional().describe('Per-request wall clock, as `run --timeout`.'),
+    warm: z
+      .number()
+      .int()
+      .min(0)
+      .max(16)
+      .default(0)
+      .describe(
+        'Sandboxes launched ahead and kept idle, so a new session does not wait for one (each serves one session only; they are not counted in maxSessions).',
+      ),
   })
   .strict();
 

@@ -12,6 +12,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { checkOrigin, type OriginPolicy } from './origin-check.ts';
 import type { PreparedServer } from './prepare-servers.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { WarmPool } from './warm-pool.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -40,6 +41,8 @@ export class Gateway {
   #requestsInFlight = 0;
   #draining = false;
   #ready: { at: number; ok: boolean; reasons: string[] } | undefined;
+  /** Per server with `warm` > 0: sandboxes launched ahead for its next sessions. */
+  readonly #pools = new Map<string, WarmPool>();
 
   constructor(options: GatewayOptions) {
     this.#o = options;
@@ -51,6 +54,15 @@ export class Gateway {
       allowedHosts: config.allowedHosts.map((h) => h.toLowerCase()),
       allowedOrigins: config.allowedOrigins,
     };
+    for (const [name, server] of options.servers) {
+      if (server.config.warm === 0) continue;
+      const pool = new WarmPool({
+        size: server.config.warm,
+        launch: () => server.prepared.backend.launch(server.prepared.plan),
+        onError: (error) => options.logger.error({ err: error, server: name }, 'warm sandbox launch failed'),
+      });
+      this.#pools.set(name, pool);
+    }
     this.#http = createServer((req, res) => void this.#handle(req, res));
     // Streams stay open for long; a slow or silent client must not pin a socket forever, though.
     this.#http.requestTimeout = 0;
@@ -80,6 +92,7 @@ export class Gateway {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#draining = true;
+    const pools = Promise.all([...this.#pools.values()].map((pool) => pool.close()));
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeIdleConnections();
     const deadline = Date.now() + graceMs;
@@ -92,7 +105,7 @@ export class Gateway {
     const late = Date.now() >= deadline;
     await Promise.all([...this.#sessions.values()].map((s) => s.end('shutdown', !late)));
     this.#http.closeAllConnections();
-    await closed;
+    await Promise.all([closed, pools]);
   }
 
   // ---- routing ---------------------------------------------------------------------------------
@@ -192,6 +205,7 @@ export class Gateway {
       return sendRpcError(res, 503, -32000, `session limit reached (${maxSessions})`, { 'retry-after': '5' });
     }
     this.#opening++;
+    const pool = this.#pools.get(server.name);
     let session: HttpSession;
     try {
       session = await HttpSession.open({
@@ -201,6 +215,7 @@ export class Gateway {
         logger: this.#o.logger,
         auditDir: this.#o.config.auditDir,
         idleTimeoutMs,
+        launch: pool === undefined ? undefined : () => pool.take(),
         onInitialized: (opened, id) => {
           this.#sessions.set(id, opened);
           this.#o.logger.info(

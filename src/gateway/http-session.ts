@@ -10,6 +10,7 @@ import type { Principal } from './authenticator.ts';
 import { LineSink } from './line-sink.ts';
 import { methodLabel, type GatewayMetrics } from './metrics.ts';
 import { ObservedAuditLog } from './observed-audit-log.ts';
+import type { Sandbox } from '../sandboxes/types.ts';
 import type { PreparedServer } from './prepare-servers.ts';
 
 export interface HttpSessionOptions {
@@ -24,6 +25,8 @@ export interface HttpSessionOptions {
   onInitialized: (session: HttpSession, sessionId: string) => void;
   /** Called once when the session has fully ended (sandbox gone, transport closed). */
   onEnded: (session: HttpSession, exitCode: number) => void;
+  /** Where the session's sandbox comes from (the server's warm pool); default: launch one now. */
+  launch?: () => Promise<Sandbox>;
 }
 
 /** Why a session ended, as the metrics label it. */
@@ -110,7 +113,7 @@ export class HttpSession {
    */
   static async open(options: HttpSessionOptions): Promise<HttpSession> {
     const { prepared, policy, config, name } = options.server;
-    const sandbox = await prepared.backend.launch(prepared.plan);
+    const sandbox = await (options.launch?.() ?? prepared.backend.launch(prepared.plan));
     let instance: HttpSession;
     try {
       instance = new HttpSession(options, (self, clientOut) => {

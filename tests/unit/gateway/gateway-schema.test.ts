@@ -38,6 +38,8 @@ describe('gateway config schema', () => {
     [{ servers: { s: server }, extra: 1 }, 'Unrecognized key'],
     [{ servers: {} }, 'configure at least one server'],
     [{ servers: { s: {} } }, 'servers.s.command'],
+    [{ servers: { s: { ...server, warm: 17 } } }, 'servers.s.warm'],
+    [{ servers: { s: { ...server, warm: 1.5 } } }, 'servers.s.warm'],
     [{ servers: { 'bad/name': server } }, 'servers.bad/name: Invalid key'],
     [
       { listen: { host: '0.0.0.0', port: 1 }, servers: { s: server } },
