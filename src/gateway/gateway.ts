@@ -120,6 +120,7 @@ export class Gateway {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') return await this.#readyz(res);
       if (url.pathname === '/metrics') {
+        for (const [name, pool] of this.#pools) this.metrics.warmIdle.set({ server: name }, pool.idle);
         const text = await this.metrics.registry.metrics();
         res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
         res.end(text);

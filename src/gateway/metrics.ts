@@ -43,6 +43,7 @@ export function methodLabel(method: string | undefined): string {
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly sessionsActive: Gauge<'server'>;
+  readonly warmIdle: Gauge<'server'>;
   readonly sessionsTotal: Counter<'server'>;
   readonly sessionsEnded: Counter<'server' | 'reason'>;
   readonly messages: Counter<'server' | 'direction' | 'method'>;
@@ -60,6 +61,12 @@ export class GatewayMetrics {
     this.sessionsActive = new Gauge({
       name: 'mcp_warden_sessions_active',
       help: 'Open MCP sessions (each with its sandbox).',
+      labelNames: ['server'],
+      registers,
+    });
+    this.warmIdle = new Gauge({
+      name: 'mcp_warden_warm_sandboxes_idle',
+      help: 'Sandboxes launched ahead (servers with warm > 0) and waiting for a session.',
       labelNames: ['server'],
       registers,
     });

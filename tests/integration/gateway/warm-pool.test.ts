@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectNoProcesses, findProcesses } from '../../helpers/processes.ts';
 import { BWRAP_AVAILABLE } from '../../helpers/warden.ts';
-import { CONFORMANCE_SERVER, connectClient, gatewayPerTest, startGateway } from './gateway-helpers.ts';
+import {
+  CONFORMANCE_SERVER,
+  connectClient,
+  gatewayPerTest,
+  metricValue,
+  startGateway,
+} from './gateway-helpers.ts';
 
 const PROFILE = BWRAP_AVAILABLE ? 'bwrap' : 'none';
 
@@ -36,6 +42,8 @@ describe('gateway warm pool', () => {
     expect(idle).toBeGreaterThanOrEqual(2);
     const perSandbox = idle / 2;
     const warmPids = new Set(findProcesses(marker));
+    const metrics = await (await fetch(`${gw.base}/metrics`)).text();
+    expect(metricValue(metrics, 'mcp_warden_warm_sandboxes_idle', 'server="conf"')).toBe(2);
 
     const { client, transport } = await connectClient(gw.url('conf'));
     const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
