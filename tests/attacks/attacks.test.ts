@@ -9,6 +9,17 @@ import { format, resolveConfig } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AVAILABILITY } from './backends.ts';
 import { CONTAINMENT_CASES } from './cases/containment.ts';
+import { BUNDLING_CASES } from './cases/bundling.ts';
+import { BWRAP_CONTAINMENT_CASES } from './cases/containment-bwrap.ts';
+import { CONTAINER_CONTAINMENT_CASES } from './cases/containment-containers.ts';
+import { ISOLATE_CONTAINMENT_CASES } from './cases/containment-isolate.ts';
+import { LAUNCH_CONTAINMENT_CASES } from './cases/containment-launch.ts';
+import { DESCRIPTOR_CASES } from './cases/descriptors.ts';
+import { KEYRING_CASES } from './cases/keyrings.ts';
+import { MCP_CONTENT_CASES } from './cases/mcp-content.ts';
+import { PATH_BYPASS_CASES } from './cases/paths-bypass.ts';
+import { REDOS_CASES } from './cases/redos.ts';
+import { SETUID_CASES } from './cases/setuid.ts';
 import { FRAMING_CASES } from './cases/framing.ts';
 import { MCP_CASES } from './cases/mcp.ts';
 import { PATH_CASES } from './cases/paths.ts';
@@ -19,7 +30,23 @@ import { type AttackCase, type BackendName, BACKENDS, type CaseResult, FAMILIES 
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const CASES: AttackCase[] = [...PATH_CASES, ...FRAMING_CASES, ...MCP_CASES, ...CONTAINMENT_CASES];
+export const CASES: AttackCase[] = [
+  ...PATH_CASES,
+  ...FRAMING_CASES,
+  ...MCP_CASES,
+  ...CONTAINMENT_CASES,
+  ...DESCRIPTOR_CASES,
+  ...SETUID_CASES,
+  ...KEYRING_CASES,
+  ...BUNDLING_CASES,
+  ...REDOS_CASES,
+  ...PATH_BYPASS_CASES,
+  ...MCP_CONTENT_CASES,
+  ...ISOLATE_CONTAINMENT_CASES,
+  ...BWRAP_CONTAINMENT_CASES,
+  ...CONTAINER_CONTAINMENT_CASES,
+  ...LAUNCH_CONTAINMENT_CASES,
+];
 
 const NO_OS_LAYER =
   'containment needs an OS layer; `none` has none (policy-only, never used for untrusted servers)';
@@ -74,7 +101,10 @@ describe.each(BACKENDS.map((backend) => ({ backend })))('attacks on $backend', (
     sessions = new BackendSessions(fixtures.ctx);
     // Shared sessions start here, not inside a test: the warden helpers kill whatever a test started
     // once that test ends.
-    const names = ['client:paths', 'client:framing', 'client:mcp', 'server', 'probe'];
+    const clientFamilies = FAMILIES.filter((family) =>
+      CASES.some((c) => c.family === family && (c.action.kind === 'request' || c.action.kind === 'raw')),
+    );
+    const names = [...clientFamilies.map((family) => `client:${family}`), 'server', 'probe'];
     await Promise.all(names.map((name) => sessions?.shared(name)));
   }, 90_000);
 

@@ -4,8 +4,19 @@ import type { RuleId } from '../../src/policy/types.ts';
 import type { OutsideSecret } from '../helpers/tmp-root.ts';
 import type { RawMessage, RawWarden } from '../helpers/warden.ts';
 
-export type Family = 'paths' | 'framing' | 'mcp' | 'containment';
-export const FAMILIES: readonly Family[] = ['paths', 'framing', 'mcp', 'containment'];
+export type Family =
+  'paths' | 'framing' | 'mcp' | 'containment' | 'descriptors' | 'setuid' | 'keyrings' | 'bundling' | 'redos';
+export const FAMILIES: readonly Family[] = [
+  'paths',
+  'framing',
+  'mcp',
+  'containment',
+  'descriptors',
+  'setuid',
+  'keyrings',
+  'bundling',
+  'redos',
+];
 
 export type BackendName = 'none' | 'bwrap' | 'docker' | 'gvisor' | 'isolate';
 export const BACKENDS: readonly BackendName[] = ['none', 'bwrap', 'docker', 'gvisor', 'isolate'];
