@@ -5,6 +5,17 @@ import type { Direction, RuleId } from '../policy/types.ts';
 export type AuditEvent =
   | { event: 'session.start'; profile: string; backend: string; roots: string[]; command: string[] }
   | { event: 'session.end'; reason: string; exitCode: number }
+  | {
+      /** A root whose real path differs from the path given (symlinks followed), right after session.start. */
+      event: 'root.resolved';
+      root: string;
+      realPath: string;
+      readOnly: boolean;
+      /** The symlinks followed, "link → target". */
+      links: string[];
+      /** The earlier rw root the link lies in, when the user confirmed it with --allow-root-symlink. */
+      confirmedInRwRoot?: string;
+    }
   | { event: 'sandbox.start'; backend: string; pid: number; generation: number }
   | {
       event: 'sandbox.stop';

@@ -14,6 +14,11 @@ export interface RunArgs {
   timeoutMs: number | undefined;
   /** `--lock FILE`: tool pins written by `mcp-warden scan` (overrides policy.guards.lockFile). */
   lock: string | undefined;
+  /**
+   * `--allow-root-symlink PATH` (repeatable): roots the user confirms although their path passes through
+   * a symlink inside an earlier session's read-write root. Undefined: none.
+   */
+  allowRootSymlink?: string[];
   /** The server command: COMMAND [ARGS...], never empty. */
   command: string[];
 }
@@ -29,6 +34,7 @@ const RUN_OPTIONS = {
   cpus: { type: 'string' },
   timeout: { type: 'string' },
   lock: { type: 'string' },
+  'allow-root-symlink': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,6 +84,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
     cpus: number('--cpus', values.cpus, { integer: false, min: 0.05 }),
     timeoutMs: number('--timeout', values.timeout, { integer: true, min: 100 }),
     lock: values.lock,
+    allowRootSymlink: values['allow-root-symlink'] ?? [],
     command,
   };
 }

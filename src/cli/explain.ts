@@ -2,7 +2,7 @@ import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
-import { prepareSession } from './prepare-session.ts';
+import { type PreparedSession, prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden explain`: a dry run that prints the exact sandbox `run` would launch, as JSON. */
 export async function explainCommand(argv: readonly string[]): Promise<number> {
@@ -15,9 +15,10 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
   const prepared = await prepareSession(args, {
     hostEnv: process.env,
     probe: false,
+    record: false,
     onProgress: (line) => warn(line),
   });
-  const { profile, plan, spec, roots } = prepared;
+  const { profile, plan, spec, rootResolutions } = prepared;
   say(
     JSON.stringify(
       {
@@ -27,8 +28,16 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
         env: plan.env,
         serverEnv: spec.env,
         cwd: plan.cwd,
-        roots: roots.map((r) => ({ path: r.path, realPath: r.realPath, readOnly: r.readOnly })),
+        roots: rootResolutions.map((r) => ({
+          path: r.path,
+          realPath: r.realPath,
+          readOnly: r.readOnly,
+          ...(r.links.length === 0 ? {} : { symlinks: r.links.map((l) => `${l.link} → ${l.target}`) }),
+          ...(r.confirmedPlanted === undefined ? {} : { confirmedSymlinkInRwRoot: r.confirmedPlanted }),
+        })),
         readOnlyPaths: spec.readOnlyPaths,
+        mounts: mountList(prepared),
+        notMounted: spec.notMounted ?? [],
         notes: plan.notes,
         unenforced: plan.unenforced,
         ...(plan.details === undefined ? {} : { details: plan.details }),
@@ -42,4 +51,29 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
     ),
   );
   return EXIT.ok;
+}
+
+/**
+ * Every host path the launch spec mounts, with its mode and the reason: the roots (at their given and
+ * real paths), then the read-only paths. A backend adds its own fixed mounts (/proc, /dev, /tmp: see
+ * `notes`); nothing else of the host is visible.
+ */
+function mountList(prepared: PreparedSession): Array<{ path: string; mode: 'rw' | 'ro'; why: string }> {
+  const mounts: Array<{ path: string; mode: 'rw' | 'ro'; why: string }> = [];
+  for (const root of prepared.rootResolutions) {
+    const mode = root.readOnly ? 'ro' : 'rw';
+    mounts.push({ path: root.path, mode, why: `root (--root ${root.path}${root.readOnly ? ':ro' : ''})` });
+    if (root.realPath !== root.path) {
+      mounts.push({
+        path: root.realPath,
+        mode,
+        why: `root ${root.path}: its real path (the directory mounted)`,
+      });
+    }
+  }
+  const why = prepared.spec.readOnlyWhy ?? {};
+  for (const file of prepared.spec.readOnlyPaths) {
+    mounts.push({ path: file, mode: 'ro', why: why[file] ?? 'read-only path of the launch spec' });
+  }
+  return mounts;
 }

@@ -21,6 +21,8 @@ Options:
   --profile NAME|FILE     auto (default: strongest available: gvisor > docker > bwrap), gvisor, docker,
                           bwrap, none, or a profile JSON file
   --root PATH[:ro]        a directory the server may use (repeatable); :ro mounts it read-only
+  --allow-root-symlink PATH  confirm a --root whose path passes through a symlink inside a directory an
+                          earlier session mounted read-write (refused otherwise: a server could have planted it)
   --env NAME[=VALUE]      pass one environment variable to the server (repeatable); nothing else is passed
   --policy FILE           a policy JSON merged over the profile's policy
   --audit-log FILE        append hash-chained audit events to FILE (default: stderr)

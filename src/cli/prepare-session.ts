@@ -1,23 +1,32 @@
-import { realpathSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { homeDir } from '../util/home-dir.ts';
 import { loadProfileCached } from '../config/profile-cache.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import type { ResolvedRoot } from '../config/root.ts';
-import { WardenError, errorMessage } from '../errors.ts';
+import { readRwRoots, recordRwRoots } from '../config/rw-root-record.ts';
+import { WardenError } from '../errors.ts';
 import { buildLaunchSpec } from '../sandboxes/launch-spec/build-launch-spec.ts';
 import { getBackend, pickAuto } from '../sandboxes/registry.ts';
 import type { PolicyContext } from '../policy/types.ts';
 import type { Backend, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
 import { hostPaths } from '../util/host-paths.ts';
 import { cacheDir } from '../util/cache-dir.ts';
-import { parseEnvArg, parseRootArg, type RunArgs } from './args.ts';
+import { stateDir } from '../util/state-dir.ts';
+import { parseEnvArg, type RunArgs } from './args.ts';
+import {
+  checkConfirmations,
+  describeResolution,
+  resolveRoot,
+  type RootResolution,
+  toResolvedRoot,
+} from './resolve-root.ts';
 
 /** Everything `run` needs to start a session, and everything `explain` prints. */
 export interface PreparedSession {
   profile: Profile;
   backend: Backend;
   roots: ResolvedRoot[];
+  /** How each root's given path resolved (links followed, confirmations), in `roots` order. */
+  rootResolutions: RootResolution[];
   spec: LaunchSpec;
   plan: SandboxPlan;
   /** Things the user must know (no isolation, unenforced limits, skipped env vars), for stderr. */
@@ -32,6 +41,11 @@ export interface PrepareOptions {
    * backend-unavailable. `auto` always probes: that is how it picks.
    */
   probe?: boolean;
+  /**
+   * false: do not add the rw roots to the state dir's record (a dry run mounts nothing). Undefined/true:
+   * record them, so a symlink a server plants in them is refused as a later session's root.
+   */
+  record?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -41,7 +55,8 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   const cache = cacheDir(options.hostEnv);
   const { profile, backend } = await selectProfile(args, cache, options.probe ?? true);
   applyOverrides(profile, args);
-  const roots = args.roots.map((value) => resolveRoot(value));
+  const rootResolutions = resolveRoots(args, options, warnings);
+  const roots = rootResolutions.map(toResolvedRoot);
   const env = buildEnv(args.env, options.hostEnv, warnings);
   const spec = await buildLaunchSpec({
     command: args.command,
@@ -52,8 +67,12 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
     cacheDir: cache,
     hostPath: options.hostEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    onWarning: (line) => warnings.push(line),
   });
-  spec.readOnlyPaths.push(...profile.readOnlyPaths);
+  for (const file of profile.readOnlyPaths) {
+    spec.readOnlyPaths.push(file);
+    spec.readOnlyWhy = { [file]: `the profile's readOnlyPaths (${profile.name})`, ...spec.readOnlyWhy };
+  }
   if (profile.container) spec.containerImage = profile.container;
   await backend.load?.();
   const plan = backend.plan(spec);
@@ -64,7 +83,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   }
   for (const limit of plan.unenforced) warnings.push(`the ${backend.name} backend cannot enforce ${limit}`);
   warnings.push(...(plan.warnings ?? []));
-  return { profile, backend, roots, spec, plan, warnings };
+  return { profile, backend, roots, rootResolutions, spec, plan, warnings };
 }
 
 async function selectProfile(
@@ -99,26 +118,27 @@ function applyOverrides(profile: Profile, args: RunArgs): void {
   if (args.timeoutMs !== undefined) profile.policy.limits.requestTimeoutMs = args.timeoutMs;
 }
 
-/** Check one --root value: absolute (or ~), an existing directory; record its realpath. */
-export function resolveRoot(value: string): ResolvedRoot {
-  const { path: given, readOnly } = parseRootArg(value);
-  const expanded = given === '~' || given.startsWith('~/') ? path.join(homeDir(), given.slice(1)) : given;
-  if (!path.isAbsolute(expanded)) {
-    throw new WardenError('usage', `--root ${value}: the path must be absolute`, {
-      hint: `use --root ${path.resolve(expanded)}${readOnly ? ':ro' : ''} if that is what you mean`,
-    });
+/**
+ * Resolve every --root against the record of earlier rw roots (refusing a planted link unless
+ * confirmed), say on `warnings` where each root really is when that differs from its given path, then
+ * record this session's rw roots (unless `options.record` is false).
+ */
+function resolveRoots(args: RunArgs, options: PrepareOptions, warnings: string[]): RootResolution[] {
+  const state = stateDir(options.hostEnv);
+  const onWarning = (line: string): void => void warnings.push(line);
+  const recordedRw = readRwRoots(state, onWarning);
+  const allowSymlink = args.allowRootSymlink ?? [];
+  const resolutions = args.roots.map((value) => resolveRoot(value, { recordedRw, allowSymlink }));
+  checkConfirmations(allowSymlink, resolutions);
+  for (const root of resolutions) {
+    const line = describeResolution(root);
+    if (line !== undefined) warnings.push(line);
   }
-  const normal = path.resolve(expanded);
-  let realPath: string;
-  try {
-    if (!statSync(normal).isDirectory()) throw new Error('not a directory');
-    realPath = realpathSync.native(normal);
-  } catch (error) {
-    throw new WardenError('usage', `--root ${value}: ${errorMessage(error)}`, {
-      hint: 'a root must be an existing directory',
-    });
+  if (options.record !== false) {
+    const rw = resolutions.filter((root) => !root.readOnly).map((root) => root.realPath);
+    recordRwRoots(state, rw, recordedRw, onWarning);
   }
-  return { path: normal, readOnly, realPath };
+  return resolutions;
 }
 
 function buildEnv(

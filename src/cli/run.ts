@@ -6,7 +6,8 @@ import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
-import { policyContext, prepareSession } from './prepare-session.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { type PreparedSession, policyContext, prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
 export async function runCommand(argv: readonly string[]): Promise<number> {
@@ -62,9 +63,27 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   // early with status 0, losing the breach status and the session.end event.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
-    return await session.run();
+    // session.start is written synchronously when run() begins; the roots' resolutions follow it.
+    const running = session.run();
+    auditRootResolutions(audit, prepared);
+    return await running;
   } finally {
     clearInterval(keepAlive);
+  }
+}
+
+/** One root.resolved event per root whose real path is not the path given (a symlink was followed). */
+function auditRootResolutions(audit: AuditLog, prepared: PreparedSession): void {
+  for (const root of prepared.rootResolutions) {
+    if (root.realPath === root.path) continue;
+    audit.write({
+      event: 'root.resolved',
+      root: root.path,
+      realPath: root.realPath,
+      readOnly: root.readOnly,
+      links: root.links.map((link) => `${link.link} → ${link.target}`),
+      ...(root.confirmedPlanted === undefined ? {} : { confirmedInRwRoot: root.confirmedPlanted }),
+    });
   }
 }
 

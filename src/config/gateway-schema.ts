@@ -113,6 +113,12 @@ const ServerSchema = z
   .object({
     profile: z.string().default('auto').describe('Profile name or file, as `run --profile`.'),
     roots: z.array(z.string()).default([]).describe('Roots, as `run --root PATH[:ro]`.'),
+    allowRootSymlink: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Roots confirmed although their path passes through a symlink inside an earlier read-write root, as `run --allow-root-symlink PATH`.',
+      ),
     env: z
       .array(z.string())
       .default([])

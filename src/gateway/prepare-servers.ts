@@ -37,6 +37,7 @@ export async function prepareServers(
         {
           profile: server.profile,
           roots: server.roots,
+          allowRootSymlink: server.allowRootSymlink,
           env: server.env,
           policy: policyFile,
           auditLog: undefined,

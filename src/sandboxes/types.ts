@@ -32,6 +32,10 @@ export interface LaunchSpec {
    * container backend whose image already provides that runtime leaves these out of its mounts.
    */
   runtimePaths: string[];
+  /** Why each `readOnlyPaths` entry is mounted, for `explain`; a path without an entry has no recorded reason. */
+  readOnlyWhy?: Record<string, string>;
+  /** Paths next to the server's code deliberately NOT mounted (dotfiles, other packages...), and why; for `explain`. */
+  notMounted?: Array<{ path: string; why: string }>;
   /** Working directory inside the sandbox (first root, else /tmp). */
   cwd: string;
   limits: Limits;

@@ -27,6 +27,8 @@ export interface LaunchInput {
   hostPath: string;
   /** Progress lines for slow steps (npx install); undefined: silent. */
   onProgress?: (line: string) => void;
+  /** Things the user must know about what is mounted (for stderr); undefined: dropped. */
+  onWarning?: (line: string) => void;
 }
 
 // Interpreters whose first non-option argument is a script file to mount with its package.
@@ -35,11 +37,16 @@ const SCRIPT_INTERPRETERS = /^(node|nodejs|bun|deno|python[0-9.]*|pypy[0-9.]*)$/
 /**
  * Resolve the user's command into a LaunchSpec: the real executable (shebangs followed, `npx -y`
  * installed on the host into the cache and run with the current Node), the files it needs read-only
- * (itself, its shared libraries, the server's package and node_modules), exactly the given env plus
+ * (itself, its shared libraries, the server's code: see serverCodePaths), exactly the given env plus
  * BASELINE_ENV, and the cwd. Throws WardenError('resolve-failed') with a message naming what is missing.
  */
 export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
-  const readOnly = new Set<string>();
+  // Every read-only path with the reason it is mounted (the first reason given wins).
+  const readOnly = new Map<string, string>();
+  const mount = (file: string, why: string): void => {
+    if (!readOnly.has(file)) readOnly.set(file, why);
+  };
+  let notMounted: LaunchSpec['notMounted'] = [];
   let argv: string[];
   const [program, ...rest] = input.command;
   if (program !== undefined && path.basename(program) === 'npx') {
@@ -50,17 +57,22 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
       throw new WardenError('resolve-failed', (error as Error).message, { cause: error });
     }
     const installed = await installNpxPackage(npx, input.cacheDir, input.onProgress);
-    readOnly.add(installed.dir);
-    readOnly.add(realpathSync(installed.dir));
+    mount(installed.dir, `npx install of ${npx.spec} (the warden's cache)`);
+    mount(realpathSync(installed.dir), `npx install of ${npx.spec} (the warden's cache, real path)`);
     argv = [realpathSync(process.execPath), installed.bin, ...npx.args];
   } else {
     argv = resolveCommand(input.command, input.hostPath);
   }
   const [executable, ...args] = argv as [string, ...string[]];
   const runtimePaths = await runtimeLibraries(executable, input.cacheDir);
+  for (const file of runtimePaths)
+    mount(file, file === executable ? 'the server program' : `shared library of ${executable}`);
   // A Python interpreter also needs its standard library and site-packages (sys.path).
-  if (isPython(executable)) runtimePaths.push(...(await pythonRuntimePaths(executable, input.cacheDir)));
-  for (const file of runtimePaths) readOnly.add(file);
+  if (isPython(executable)) {
+    const python = await pythonRuntimePaths(executable, input.cacheDir);
+    runtimePaths.push(...python);
+    for (const file of python) mount(file, `Python runtime of ${executable} (sys.path, extension libraries)`);
+  }
 
   const scriptIndex = findScriptArgument(executable, args);
   if (scriptIndex !== undefined) {
@@ -69,7 +81,10 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
     // imports from the wrong directory.
     const script = realpathSync(args[scriptIndex] as string);
     args[scriptIndex] = script;
-    for (const file of serverCodePaths(script)) readOnly.add(file);
+    const code = serverCodePaths(script, { language: isPython(executable) ? 'python' : 'node' });
+    for (const { path: file, why } of code.mounts) mount(file, why);
+    notMounted = code.leftOut;
+    for (const warning of code.warnings) input.onWarning?.(warning);
   }
 
   return {
@@ -77,8 +92,10 @@ export async function buildLaunchSpec(input: LaunchInput): Promise<LaunchSpec> {
     args,
     env: { ...BASELINE_ENV, ...input.env },
     roots: input.roots,
-    readOnlyPaths: [...readOnly],
+    readOnlyPaths: [...readOnly.keys()],
     runtimePaths,
+    readOnlyWhy: Object.fromEntries(readOnly),
+    notMounted,
     cwd: input.roots[0]?.path ?? '/tmp',
     limits: input.limits,
     network: input.network,

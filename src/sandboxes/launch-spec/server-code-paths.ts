@@ -1,70 +1,63 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { homeDir } from '../../util/home-dir.ts';
+import { type CodePaths, MountList } from './code-mounts.ts';
+import { mountLinkedPackages, mountNodeModules } from './linked-packages.ts';
+import { mountPackageFiles } from './package-files.ts';
+import { type CodeLanguage, findCodeHome } from './package-root.ts';
+import { scriptImports } from './script-imports.ts';
 
 /**
- * Pure: the directories Node searches for packages when resolving from a file in `dir`: every
- * ancestor's node_modules, skipping ancestors that are themselves node_modules directories (Node's
- * own rule), nearest first.
+ * The smallest set of host paths a server script needs read-only, each with the reason:
+ * - its package (see findCodeHome: the nearest manifest upward, never a workspace root, never a
+ *   shared or home directory), minus dotfiles and other packages' sources (see mountPackageFiles);
+ * - without a package (a lone script), the script itself and the code files it imports by relative
+ *   path below its own directory — never the directory, whose other files are not the server's;
+ * - for Node, every node_modules on the resolution path, and the workspace packages it depends on
+ *   through links in them (see mountLinkedPackages).
+ * Paths that are links are mounted at their real path too. `script` must be an absolute, real path to
+ * an existing file. Paths deliberately not mounted come back in `leftOut`.
  */
-export function nodeModulesChain(dir: string): string[] {
-  const chain: string[] = [];
-  for (let current = dir; ; current = path.dirname(current)) {
-    if (path.basename(current) !== 'node_modules') chain.push(path.join(current, 'node_modules'));
-    if (path.dirname(current) === current) return chain;
-  }
-}
-
-/**
- * The host paths a script needs read-only: its package root (the nearest ancestor whose package.json
- * has a "name"; a nameless one such as dist/package.json {"type":"module"} only marks a module
- * format), or its directory if there is none, plus every existing node_modules on the resolution path
- * (hoisted dependencies live there). Each path also as its realpath. `script` must be an absolute,
- * real path to an existing file.
- */
-export function serverCodePaths(script: string, home: string = homeDir()): string[] {
+export function serverCodePaths(
+  script: string,
+  options: { home?: string; language?: CodeLanguage } = {},
+): CodePaths {
+  const home = options.home ?? homeDir();
+  const language = options.language ?? 'node';
   const dir = path.dirname(script);
-  const root = findPackageRoot(dir) ?? dir;
-  // A stray package.json in $HOME (or a script lying directly in it) must not expose the whole home
-  // directory, ~/.ssh included: mount only the script itself then.
-  const paths = new Set<string>([isTooBroad(root, home) ? script : root]);
-  for (const modules of nodeModulesChain(dir)) {
-    if (isDirectory(modules)) paths.add(modules);
-  }
-  for (const found of [...paths]) paths.add(realpathSync(found));
-  return [...paths];
-}
-
-/** `/`, the home directory and its ancestors are never mounted as a server's code. */
-export function isTooBroad(dir: string, home: string): boolean {
-  return dir === '/' || dir === home || home.startsWith(`${dir}/`);
-}
-
-function findPackageRoot(dir: string): string | undefined {
-  let nearest: string | undefined;
-  for (let current = dir; ; current = path.dirname(current)) {
-    const manifest = path.join(current, 'package.json');
-    if (existsSync(manifest)) {
-      nearest ??= current;
-      if (hasName(manifest)) return current;
+  const mounts = new MountList();
+  // node_modules first: a package installed inside one (npx, a global install) is mounted with it.
+  if (language === 'node') mountNodeModules(dir, mounts, `module resolution for ${script}`);
+  const codeHome = findCodeHome(dir, language, home);
+  if (codeHome.kind === 'package') {
+    if (!mounts.covers(codeHome.dir)) mountPackageFiles(codeHome.dir, script, mounts, codeHome.why);
+    if (language === 'node') mountLinkedPackages(codeHome.dir, mounts, home);
+  } else {
+    mounts.add(script, `the server script, not in a package (${codeHome.why}): its directory is not mounted`);
+    mounts.leaveOut(dir, 'the lone script’s directory: only the script and the code it imports are mounted');
+    for (const found of scriptImports(script, language)) {
+      const why = `imported by ${found.importer}`;
+      if (found.kind === 'package')
+        mountPackageFiles(found.path, path.join(found.path, '__init__.py'), mounts, why);
+      else mounts.add(found.path, why);
     }
-    if (path.dirname(current) === current) return nearest;
   }
+  const result = mounts.result();
+  return { ...result, mounts: withRealPaths(result.mounts) };
 }
 
-function hasName(manifest: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(manifest, 'utf8'));
-    return typeof (parsed as { name?: unknown } | null)?.name === 'string';
-  } catch {
-    return false;
+/** Each mount, then its realpath when that differs (a bind of a link shows the target at the link). */
+function withRealPaths(mounts: CodePaths['mounts']): CodePaths['mounts'] {
+  const out = new Map<string, string>();
+  for (const { path: file, why } of mounts) {
+    if (!out.has(file)) out.set(file, why);
+    let real: string | undefined;
+    try {
+      real = realpathSync(file);
+    } catch {
+      real = undefined;
+    }
+    if (real !== undefined && !out.has(real)) out.set(real, `${why} (the real path of ${file})`);
   }
-}
-
-function isDirectory(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
+  return [...out].map(([file, why]) => ({ path: file, why }));
 }

@@ -13,6 +13,13 @@ function usage(argv: string[]): string {
 }
 
 describe('parseRunArgs', () => {
+  it('collects --allow-root-symlink values (repeatable; none by default)', () => {
+    const args = parseRunArgs(['--root', '/a/l', '--allow-root-symlink', '/a/l', '--', 'node', 's.js']);
+    expect(args?.allowRootSymlink).toEqual(['/a/l']);
+    expect(parseRunArgs(['--', 'node'])?.allowRootSymlink).toEqual([]);
+    expect(parseRunArgs(['--allow-root-symlink', '/x', 'node', 's.js'])?.command).toEqual(['node', 's.js']);
+  });
+
   it('splits at -- and passes the command through untouched', () => {
     const args = parseRunArgs([
       '--profile',

@@ -28,6 +28,11 @@ function input(command: string[], extra: Partial<LaunchInput> = {}): LaunchInput
   };
 }
 
+/** True when `file` is visible through one of the read-only paths. */
+function exposes(paths: string[], file: string): boolean {
+  return paths.some((p) => file === p || file.startsWith(`${p}/`));
+}
+
 function executable(file: string, text: string): string {
   writeFileSync(file, text);
   chmodSync(file, 0o755);
@@ -67,13 +72,17 @@ describe('buildLaunchSpec', () => {
     expect(spec.roots).toEqual([{ path: dir, realPath: dir, readOnly: false }]);
   });
 
-  it('rewrites "#!/usr/bin/env node" and "env -S node --flag" scripts; mounts the script dir', async () => {
+  it('rewrites "#!/usr/bin/env node" and "env -S node --flag" scripts; mounts the lone script, not its dir', async () => {
     const dir = temp();
     const plain = executable(path.join(dir, 'plain'), '#!/usr/bin/env node\nconsole.log(1)\n');
     const withFlag = executable(path.join(dir, 'flagged'), '#!/usr/bin/env -S node --no-warnings\n');
     const a = await buildLaunchSpec(input([plain, 'x']));
     expect([a.executable, ...a.args]).toEqual([node, plain, 'x']);
-    expect(a.readOnlyPaths).toContain(dir);
+    expect(a.readOnlyPaths).toContain(plain);
+    expect(a.readOnlyPaths).not.toContain(dir);
+    expect(a.readOnlyPaths).not.toContain(withFlag);
+    expect(a.readOnlyWhy?.[plain]).toMatch(/the server script, not in a package/);
+    expect(a.notMounted?.map((n) => n.path)).toContain(dir);
     const b = await buildLaunchSpec(input([withFlag]));
     expect([b.executable, ...b.args]).toEqual([node, '--no-warnings', withFlag]);
   });
@@ -85,9 +94,13 @@ describe('buildLaunchSpec', () => {
     const pkg = path.join(repo, 'node_modules/@modelcontextprotocol/server-filesystem');
     expect(spec.executable).toBe(node);
     expect(spec.args).toEqual([path.join(pkg, 'dist/index.js'), '/data']);
-    expect(spec.readOnlyPaths).toContain(pkg);
+    // The package lies inside the node_modules mounted for module resolution: that one mount covers it.
+    expect(exposes(spec.readOnlyPaths, path.join(pkg, 'dist/index.js'))).toBe(true);
     expect(spec.readOnlyPaths).toContain(path.join(repo, 'node_modules'));
-    expect(spec.readOnlyPaths).not.toContain(repo);
+    expect(spec.readOnlyWhy?.[path.join(repo, 'node_modules')]).toMatch(/^module resolution for /);
+    expect(spec.readOnlyWhy?.[node]).toBe('the server program');
+    expect(exposes(spec.readOnlyPaths, path.join(repo, 'package.json'))).toBe(false);
+    expect(exposes(spec.readOnlyPaths, path.join(repo, '.git'))).toBe(false);
   });
 
   it('runs a symlinked script by its realpath', async () => {
@@ -134,7 +147,8 @@ describe('buildLaunchSpec', () => {
     expect(progress).toEqual([]);
     expect([spec.executable, ...spec.args]).toEqual([node, path.join(pkg, 'bin/srv.js'), '--root', '/x']);
     expect(spec.readOnlyPaths).toContain(dir);
-    expect(spec.readOnlyPaths).toContain(pkg);
+    expect(spec.readOnlyWhy?.[dir]).toMatch(/npx install of @demo\/srv@1.0.0/);
+    expect(exposes(spec.readOnlyPaths, path.join(pkg, 'bin/srv.js'))).toBe(true);
   });
 
   it('npx -y reports a failed install with npm’s stderr (offline, registry on loopback only)', async () => {

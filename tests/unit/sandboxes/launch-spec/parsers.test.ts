@@ -3,7 +3,7 @@ import { packageBin } from '../../../../src/sandboxes/launch-spec/npx-install.ts
 import { parseLddOutput } from '../../../../src/sandboxes/launch-spec/runtime-libraries.ts';
 import { parseNpx } from '../../../../src/sandboxes/launch-spec/parse-npx.ts';
 import { parseShebang } from '../../../../src/sandboxes/launch-spec/parse-shebang.ts';
-import { nodeModulesChain } from '../../../../src/sandboxes/launch-spec/server-code-paths.ts';
+import { nodeModulesChain } from '../../../../src/sandboxes/launch-spec/node-modules-chain.ts';
 
 describe('parseShebang', () => {
   it.each([
