@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,19 @@ const EXT = path.extname(fileURLToPath(import.meta.url));
 export const GUEST_DIR = path.join(here, 'guest');
 const guest = (name: string): string => path.join(GUEST_DIR, `${name}${EXT}`);
 const require = createRequire(import.meta.url);
+
+/**
+ * Real paths of the warden's own modules that the guest shims import: the shims themselves and the pure
+ * JS `buffer` package with its dependencies. Server code may not import them (see bundle-guard.ts).
+ */
+export function wardenModuleDirs(): string[] {
+  const buffer = path.dirname(require.resolve('buffer/package.json'));
+  const fromBuffer = createRequire(path.join(buffer, 'package.json'));
+  const dependencies = Object.keys(
+    (require('buffer/package.json') as { dependencies?: Record<string, string> }).dependencies ?? {},
+  ).map((name) => path.dirname(fromBuffer.resolve(`${name}/package.json`)));
+  return [GUEST_DIR, buffer, ...dependencies].map((dir) => realpathSync.native(dir));
+}
 
 /** Built-ins with a working shim, by module name (without `node:`), and the guest file implementing each. */
 export const SHIMMED: Readonly<Record<string, string>> = {

@@ -1,6 +1,12 @@
 import type { ResolvedRoot } from '../../config/root.ts';
 
-/** Everything the isolate host process needs, passed by the warden as one JSON argument. */
+/**
+ * The environment variable that carries the host's configuration as JSON. Not argv: /proc/PID/cmdline is
+ * readable by every local user, /proc/PID/environ only by the process's own user (issue 20 item 11).
+ */
+export const HOST_CONFIG_ENV = 'MCP_WARDEN_ISOLATE_CONFIG';
+
+/** Everything the isolate host process needs, passed by the warden as JSON in HOST_CONFIG_ENV. */
 export interface HostConfig {
   /** Absolute path of the server's entry script (bundled by the host). */
   entry: string;
@@ -11,7 +17,10 @@ export interface HostConfig {
   /** The guest's working directory (first root, else /tmp). */
   cwd: string;
   roots: ResolvedRoot[];
-  /** Host paths the guest may read but not write (its own package). */
+  /**
+   * Host paths the guest may read but not write: its own code (package and node_modules). The bundler
+   * loads files from these (by real path) and nowhere else.
+   */
   readOnlyPaths: string[];
   /** The isolate's heap limit in MB. */
   memoryMb: number;
@@ -21,9 +30,9 @@ export interface HostConfig {
   cacheDir: string | undefined;
 }
 
-/** Parse and sanity-check the host's JSON argument; throws with a message naming what is wrong. */
+/** Parse and sanity-check the host's JSON configuration; throws with a message naming what is wrong. */
 export function parseHostConfig(text: string | undefined): HostConfig {
-  if (text === undefined) throw new Error('usage: host-main CONFIG_JSON');
+  if (text === undefined) throw new Error(`usage: ${HOST_CONFIG_ENV}=CONFIG_JSON node host-main`);
   const value = JSON.parse(text) as HostConfig;
   const strings = (v: unknown): boolean => Array.isArray(v) && v.every((s) => typeof s === 'string');
   const problems = [

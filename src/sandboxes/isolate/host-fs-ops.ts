@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { copyFileWithoutSpecialBits } from './host-copy-file.ts';
 import type { PathGuard } from './host-fs.ts';
+import { safeMode } from './mode-bits.ts';
+import { createsFile, isWriteOpen, openFlags } from './open-flags.ts';
 
 /** One guest fs operation: copied arguments in, a copied value out (strings, numbers, plain objects, bytes). */
 export type FsOp = (...args: unknown[]) => unknown;
@@ -8,9 +11,9 @@ export type FsOp = (...args: unknown[]) => unknown;
 interface OpenFile {
   fd: number;
   writable: boolean;
+  /** The anchored path it was opened by (fchmod checks that the place is writable). */
+  path: string;
 }
-
-const WRITE_FLAGS = /[wa+]/;
 const TYPES: [keyof fs.Dirent, string][] = [
   ['isFile', 'file'],
   ['isDirectory', 'dir'],
@@ -87,19 +90,34 @@ export function createFsOps(guard: PathGuard): Record<string, FsOp> {
     },
     'fs.writeFile': (target, data, flag, mode) => {
       if (typeof target === 'number') return fs.writeFileSync(file(target, true).fd, bytes(data));
-      return fs.writeFileSync(write(target), bytes(data), { flag: String(flag), mode: Number(mode) });
+      const flags = openFlags(flag ?? 'w');
+      const absolute = write(target);
+      const safe = safeMode(createsFile(flags) ? mode : undefined, 'open', absolute, 0o666);
+      const fd = fs.openSync(absolute, flags, safe);
+      try {
+        return fs.writeFileSync(fd, bytes(data));
+      } finally {
+        fs.closeSync(fd);
+      }
     },
     'fs.stat': (p, lstat) => statObject(lstat ? fs.lstatSync(read(p)) : fs.statSync(read(p))),
     'fs.fstat': (fd) => statObject(fs.fstatSync(file(fd).fd)),
-    'fs.readdir': (p, recursive) =>
-      fs.readdirSync(read(p), { withFileTypes: true, recursive: Boolean(recursive) }).map((entry) => ({
+    // One directory per call, never recursive: Node's recursive walk follows symlinks (a planted link
+    // listed host directories, two links back to `.` kept the host busy). The guest recurses itself,
+    // one anchored call per directory, into real directories only (issue 20 item 9).
+    'fs.readdir': (p) =>
+      fs.readdirSync(read(p), { withFileTypes: true }).map((entry) => ({
         name: entry.name,
         type: TYPES.find(([method]) => (entry[method] as () => boolean)())?.[1] ?? 'unknown',
         parent: entry.parentPath,
       })),
-    'fs.mkdir': (p, recursive) => fs.mkdirSync(write(p), { recursive: Boolean(recursive) }) ?? null,
+    'fs.mkdir': (p, recursive, mode) => {
+      const absolute = write(p);
+      const safe = safeMode(mode, 'mkdir', absolute, 0o777);
+      return fs.mkdirSync(absolute, { recursive: Boolean(recursive), mode: safe }) ?? null;
+    },
     'fs.rename': (from, to) => fs.renameSync(write(from), write(to)),
-    'fs.copyFile': (from, to, mode) => fs.copyFileSync(read(from), write(to), Number(mode)),
+    'fs.copyFile': (from, to, mode) => copyFileWithoutSpecialBits(read(from), write(to), Number(mode) || 0),
     'fs.unlink': (p) => fs.unlinkSync(write(p)),
     'fs.rm': (p, recursive, force, dirOnly) =>
       dirOnly
@@ -108,19 +126,35 @@ export function createFsOps(guard: PathGuard): Record<string, FsOp> {
     'fs.realpath': (p) => fs.realpathSync.native(read(p)),
     'fs.readlink': (p) => fs.readlinkSync(read(p)),
     'fs.symlink': (target, p) => fs.symlinkSync(String(target), write(p)),
-    'fs.access': (p, mode) => fs.accessSync(read(p), Number(mode)),
-    'fs.chmod': (p, mode) => fs.chmodSync(write(p), Number(mode)),
+    // W_OK in a read-only place is EROFS, as access(2) answers on a read-only mount.
+    'fs.access': (p, mode) =>
+      fs.accessSync((Number(mode) & fs.constants.W_OK) !== 0 ? write(p) : read(p), Number(mode)),
+    'fs.chmod': (p, mode) => {
+      const absolute = write(p);
+      return fs.chmodSync(absolute, safeMode(mode, 'chmod', absolute, Number.NaN));
+    },
+    'fs.fchmod': (fd, mode) => {
+      const open = file(fd);
+      // The descriptor may be read-only, the place must not be: EROFS in a :ro root or the package.
+      const absolute = write(open.path);
+      return fs.fchmodSync(open.fd, safeMode(mode, 'fchmod', absolute, Number.NaN));
+    },
     'fs.utimes': (p, atime, mtime) => fs.utimesSync(write(p), Number(atime), Number(mtime)),
     'fs.truncate': (p, len) => fs.truncateSync(write(p), Number(len)),
     'fs.mkdtemp': (prefix) => {
       write(path.dirname(path.resolve(String(prefix))));
       return fs.mkdtempSync(write(prefix));
     },
+    // Numeric and string flags alike: any creating, truncating, appending or writing flag is a write
+    // (EROFS in a read-only place), and a creation mode may not ask for setuid/setgid/sticky (EPERM).
     'fs.open': (p, flags, mode) => {
-      const writable = typeof flags === 'number' ? (flags & 3) !== 0 : WRITE_FLAGS.test(String(flags));
-      const hostFd = fs.openSync(writable ? write(p) : read(p), flags as fs.OpenMode, Number(mode));
+      const numeric = openFlags(flags ?? 'r');
+      const writable = isWriteOpen(numeric);
+      const absolute = writable ? write(p) : read(p);
+      const safe = safeMode(createsFile(numeric) ? mode : undefined, 'open', absolute, 0o666);
+      const hostFd = fs.openSync(absolute, numeric, safe);
       const fd = nextFd++;
-      files.set(fd, { fd: hostFd, writable });
+      files.set(fd, { fd: hostFd, writable, path: absolute });
       return fd;
     },
     'fs.close': (fd) => {

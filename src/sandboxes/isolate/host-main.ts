@@ -2,25 +2,44 @@
 // (isolated-vm). A V8 fatal error or heap exhaustion therefore kills only this process, never the warden.
 // stdin/stdout of this process are the server's JSON-RPC channel; stderr is its log.
 import type { Isolate, Reference } from 'isolated-vm';
+import { WardenError, errorMessage } from '../../errors.ts';
 import { loadBundle } from './bundle.ts';
 import { CodeCache } from './code-cache.ts';
 import { BOOTSTRAP_SOURCE } from './guest-bootstrap.ts';
 import { createHostCall } from './host-call.ts';
-import { parseHostConfig } from './host-config.ts';
+import { HOST_CONFIG_ENV, parseHostConfig } from './host-config.ts';
 import { PathGuard } from './host-fs.ts';
 import { createFsOps } from './host-fs-ops.ts';
 import { HostLifecycle } from './host-lifecycle.ts';
 import { createPureOps } from './host-ops.ts';
 import { createProcessOps } from './host-process-ops.ts';
+import { START_FAILED_STATUS } from './isolate-exit.ts';
+import { formatStartStatus } from './start-status.ts';
 import { CpuBudget, WATCHDOG_TICK_MS } from './watchdog.ts';
 
-const config = parseHostConfig(process.argv[2]);
+// The configuration (the guest's environment, --env values included) comes in this process's environment,
+// readable only by its own user, never in argv, which every local user can read in /proc/PID/cmdline.
+const config = parseHostConfig(process.env[HOST_CONFIG_ENV]);
+delete process.env[HOST_CONFIG_ENV];
 process.chdir(config.cwd);
 const lifecycle = new HostLifecycle();
 const [{ default: ivm }, bundle] = await Promise.all([
   import('isolated-vm'),
-  loadBundle(config.entry, config.cacheDir),
+  loadBundle(config.entry, config.cacheDir, config.readOnlyPaths).catch(startFailed),
 ]);
+// Reported before any server code runs: the backend's launch() waits for this line.
+process.stderr.write(formatStartStatus({ ok: true }));
+
+/** The server cannot be bundled (or an import was refused): report it to launch() and end. */
+function startFailed(error: unknown): Promise<never> {
+  const status =
+    error instanceof WardenError
+      ? { ok: false as const, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+      : { ok: false as const, message: `the isolate host could not start: ${errorMessage(error)}` };
+  process.stderr.write(formatStartStatus(status), () => process.exit(START_FAILED_STATUS));
+  // Never settles: nothing else may run meanwhile, the write's callback ends the process.
+  return new Promise<never>(() => undefined);
+}
 
 /** A failure coming out of the isolate: the heap limit, else an uncaught error in the server. */
 function guestFailed(error: unknown): void {
@@ -71,7 +90,8 @@ await context.global.set('__wardenHost', new ivm.Callback(createHostCall(ops)));
 process.stdin.pause();
 process.stdin.on('data', (chunk: Buffer) => toGuest('stdin', new Uint8Array(chunk)));
 process.stdin.on('end', () => toGuest('stdin-end'));
-process.stdout.on('drain', () => toGuest('drain'));
+process.stdout.on('drain', () => toGuest('drain', 1));
+process.stderr.on('drain', () => toGuest('drain', 2));
 
 // The CPU watchdog: a busy loop, a promise chain or a setTimeout(0) loop all keep the isolate hot.
 const budget = new CpuBudget(config.cpuMs);

@@ -4,6 +4,8 @@ import type { HostLifecycle } from './host-lifecycle.ts';
 import type { HostOp } from './host-ops.ts';
 import { guestExitStatus } from './isolate-exit.ts';
 
+const MiB = 1024 * 1024;
+
 /** What the process ops need from host-main: the config, the isolate, the lifecycle, and the way back in. */
 export interface ProcessOpsContext {
   config: HostConfig;
@@ -24,6 +26,7 @@ export function createProcessOps({
   toGuest,
 }: ProcessOpsContext): Record<string, HostOp> {
   const timers = new Map<number, { kind: string; handle: NodeJS.Timeout | NodeJS.Immediate }>();
+  const outputLimit = config.memoryMb * MiB;
   return {
     'process.boot': () => ({
       argv: config.argv,
@@ -46,10 +49,23 @@ export function createProcessOps({
         arrayBuffers: 0,
       };
     },
+    // What the guest writes queues in this process until the warden reads it; a guest that ignores
+    // write()'s false and 'drain' would grow this process without bound (issue 20 item 10). Output not
+    // yet read counts against the guest's memory limit: past it, the guest ends as if out of memory.
     'stdio.write': (fd, data) => {
       if (typeof data !== 'string' && !(data instanceof Uint8Array))
         throw new TypeError('write: string or bytes');
-      return (fd === 1 ? process.stdout : process.stderr).write(data);
+      if (lifecycle.ending) return false;
+      const ok = (fd === 1 ? process.stdout : process.stderr).write(data);
+      const pending = process.stdout.writableLength + process.stderr.writableLength;
+      if (pending > outputLimit) {
+        lifecycle.limit(
+          'memory',
+          `the server queued ${Math.round(pending / MiB)} MB of output the client had not read, past its ${config.memoryMb} MB limit (it kept writing without waiting for 'drain')`,
+        );
+        return false;
+      }
+      return ok;
     },
     'stdin.flow': (on) => {
       if (on) process.stdin.resume();

@@ -32,3 +32,6 @@ export function guestExitStatus(code: number): number {
 
 /** Prefix of the stderr line the host writes before it ends the guest for a limit. */
 export const LIMIT_LINE_PREFIX = 'mcp-warden isolate limit: ';
+
+/** The host's exit status after it reported a start-up failure (EX_CONFIG): launch() has already thrown. */
+export const START_FAILED_STATUS = 78;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { WardenError } from '../../errors.ts';
 import type { LaunchSpec, SandboxPlan } from '../types.ts';
-import type { HostConfig } from './host-config.ts';
+import { HOST_CONFIG_ENV, type HostConfig } from './host-config.ts';
 
 /** Heap limit of the isolate when neither the profile nor --memory sets one (MB). */
 export const DEFAULT_MEMORY_MB = 256;
@@ -47,9 +47,10 @@ export function scriptOf(spec: LaunchSpec): { entry: string; args: string[]; ign
 }
 
 /**
- * Pure: the isolate plan for `spec`. argv starts the host process (the warden's Node running host-main)
- * with the whole HostConfig as one JSON argument; its environment is empty (the guest's env travels in
- * the config and is exactly spec.env). `details.host` is that config, which `explain` prints.
+ * Pure: the isolate plan for `spec`. argv starts the host process (the warden's Node running host-main);
+ * its environment holds only the HostConfig as JSON (HOST_CONFIG_ENV: the guest's env, --env values
+ * included, must not be in argv, which every local user can read). `details.host` is that config,
+ * which `explain` prints.
  */
 export function planIsolate(spec: LaunchSpec, host: IsolateHost): SandboxPlan {
   const { entry, args, ignoredOptions } = scriptOf(spec);
@@ -65,17 +66,18 @@ export function planIsolate(spec: LaunchSpec, host: IsolateHost): SandboxPlan {
     cpuMs: host.cpuMs,
     cacheDir: host.cacheDir,
   };
-  const command = [host.node, host.hostEntry, JSON.stringify(config)];
+  const command = [host.node, host.hostEntry];
   return {
     backend: 'isolate',
     argv: host.setpriv === undefined ? command : [host.setpriv, '--pdeathsig', 'KILL', '--', ...command],
-    env: {},
+    env: { [HOST_CONFIG_ENV]: JSON.stringify(config) },
     cwd: spec.cwd,
     notes: [
-      `code: ${entry} bundled with esbuild; Node built-ins replaced by mcp-warden shims; run in a V8 isolate (isolated-vm) in a child process`,
+      `code: ${entry} bundled with esbuild from the server's read-only code paths only (JavaScript, TypeScript, JSON); Node built-ins replaced by mcp-warden shims; run in a V8 isolate (isolated-vm) in a child process`,
+      `configuration (the guest's environment included): in the host's environment (${HOST_CONFIG_ENV}), never in its argv`,
       'filesystem: every fs call anchored host-side to the roots (read-only roots refuse writes); the server package is readable',
       'network, processes, threads, native addons: none (calling them throws "not available under --profile isolate")',
-      `limits: ${config.memoryMb} MB heap; CPU watchdog ${config.cpuMs} ms without going idle`,
+      `limits: ${config.memoryMb} MB heap, and as much output not yet read by the client; CPU watchdog ${config.cpuMs} ms without going idle`,
       'environment: exactly the given variables, as the guest’s process.env',
       ...(ignoredOptions.length > 0 ? [`node options ignored: ${ignoredOptions.join(' ')}`] : []),
     ],

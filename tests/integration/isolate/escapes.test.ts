@@ -146,7 +146,9 @@ describe.runIf(ISOLATE_PROFILE.enabled)(`isolate escapes (${ISOLATE_PROFILE.stat
     { attack: 'async_loop', kind: 'cpu', returns: true },
     { attack: 'timer_loop', kind: 'cpu', returns: true },
     { attack: 'memory_hog', kind: 'memory', returns: false },
-    { attack: 'json_bomb', kind: 'memory', returns: false },
+    // V8 may spend seconds in one JSON.parse before the heap limit lands; on a busy machine the CPU
+    // watchdog can win that race. Either limit ending the session is the contained outcome.
+    { attack: 'json_bomb', kind: 'memory|cpu', returns: false },
   ])(
     '$attack ends the sandbox by its $kind limit; the warden reports it and exits 70',
     ({ attack, kind, returns }) => {
@@ -162,7 +164,7 @@ describe.runIf(ISOLATE_PROFILE.enabled)(`isolate escapes (${ISOLATE_PROFILE.stat
           victim = await callTool(warden, id, 'env');
         if (returns) expect(first.error).toBeUndefined();
         expect(victim.error).toMatchObject({ code: -32002, data: { rule: 'sandbox.limit' } });
-        expect(victim.error?.message).toContain(`${kind} limit`);
+        expect(victim.error?.message).toMatch(new RegExp(`(${kind}) limit`));
         expect(await exitWithin(warden, 10_000)).toEqual({ code: 70, signal: null });
         expect(warden.stderr()).toContain('sandbox.limit');
       });

@@ -57,6 +57,9 @@ export class FileHandle {
   async stat(): Promise<sync.Stats> {
     return sync.fstatSync(this.fd);
   }
+  async chmod(mode: number | string): Promise<void> {
+    sync.fchmodSync(this.fd, mode);
+  }
   async truncate(len = 0): Promise<void> {
     sync.ftruncateSync(this.fd, len);
   }

@@ -144,24 +144,48 @@ export const statSync = (p: PathLike, options?: Options): Stats | undefined => {
 export const lstatSync = (p: PathLike): Stats =>
   new Stats(host<Record<string, number>>('fs.stat', toPath(p), true));
 export const fstatSync = (fd: number): Stats => new Stats(host<Record<string, number>>('fs.fstat', fd));
+interface Listed {
+  name: string;
+  type: string;
+  /** Path of the entry's directory relative to the listed one ('' for its own entries). */
+  within: string;
+}
+const joinPath = (dir: string, name: string): string =>
+  name === '' ? dir : dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+/**
+ * The entries of `dir`; with `recursive`, of every directory below it too, in Node's breadth-first
+ * order. The walk happens here, one host call (anchored to the roots) per directory, and descends
+ * only into real directories, never through a symlink: no link can lead it out, no loop can keep it
+ * going, and the guest's own CPU and heap limits bound it (issue 20 item 9).
+ */
+function listDirectory(dir: string, recursive: boolean): Listed[] {
+  const all: Listed[] = [];
+  const queue = [''];
+  for (let i = 0; i < queue.length; i++) {
+    const within = queue[i] as string;
+    for (const { name, type } of host<{ name: string; type: string }[]>(
+      'fs.readdir',
+      joinPath(dir, within),
+    )) {
+      all.push({ name, type, within });
+      if (recursive && type === 'dir') queue.push(joinPath(within, name).replace(/^\//, ''));
+    }
+  }
+  return all;
+}
 export function readdirSync(p: PathLike, options?: Options): (string | Dirent)[] {
   const dir = toPath(p);
   const opts = typeof options === 'string' ? { encoding: options } : (options ?? {});
-  const entries = host<{ name: string; type: string; parent: string }[]>(
-    'fs.readdir',
-    dir,
-    Boolean(opts.recursive),
-  );
-  if (opts.withFileTypes) return entries.map((e) => new Dirent(e.name, e.type, e.parent));
-  return entries.map((e) =>
-    e.parent === dir ? e.name : `${e.parent.slice(dir.length + (dir.endsWith('/') ? 0 : 1))}/${e.name}`,
-  );
+  const entries = listDirectory(dir, Boolean(opts.recursive));
+  if (opts.withFileTypes) return entries.map((e) => new Dirent(e.name, e.type, joinPath(dir, e.within)));
+  return entries.map((e) => joinPath(e.within, e.name).replace(/^\//, ''));
 }
-export const mkdirSync = (p: PathLike, options?: number | Record<string, any>): string | undefined =>
+export const mkdirSync = (p: PathLike, options?: number | string | Record<string, any>): string | undefined =>
   host<string | undefined>(
     'fs.mkdir',
     toPath(p),
-    typeof options === 'object' ? Boolean(options.recursive) : false,
+    typeof options === 'object' && options !== null ? Boolean(options.recursive) : false,
+    typeof options === 'object' && options !== null ? options.mode : options,
   ) ?? undefined;
 export const renameSync = (from: PathLike, to: PathLike): void =>
   void host('fs.rename', toPath(from), toPath(to));
@@ -189,6 +213,8 @@ export const existsSync = (p: PathLike): boolean => {
 };
 export const chmodSync = (p: PathLike, mode: number | string): void =>
   void host('fs.chmod', toPath(p), typeof mode === 'string' ? Number.parseInt(mode, 8) : mode);
+export const fchmodSync = (fd: number, mode: number | string): void =>
+  void host('fs.fchmod', fd, typeof mode === 'string' ? Number.parseInt(mode, 8) : mode);
 export const utimesSync = (p: PathLike, atime: number | Date, mtime: number | Date): void =>
   void host(
     'fs.utimes',
@@ -251,6 +277,11 @@ export const constants = {
   O_EXCL: 128,
   O_TRUNC: 512,
   O_APPEND: 1024,
+  O_NONBLOCK: 2048,
+  O_DSYNC: 4096,
+  O_DIRECTORY: 65536,
+  O_NOFOLLOW: 131072,
+  O_SYNC: 1052672,
   COPYFILE_EXCL: 1,
   COPYFILE_FICLONE: 2,
   COPYFILE_FICLONE_FORCE: 4,

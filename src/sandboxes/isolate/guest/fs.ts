@@ -193,6 +193,7 @@ export const {
   accessSync,
   existsSync,
   chmodSync,
+  fchmodSync,
   utimesSync,
   truncateSync,
   mkdtempSync,
@@ -223,6 +224,7 @@ export const readlink = withCallback(sync.readlinkSync);
 export const symlink = withCallback(sync.symlinkSync, true);
 export const access = withCallback(sync.accessSync, true);
 export const chmod = withCallback(sync.chmodSync, true);
+export const fchmod = withCallback(sync.fchmodSync, true);
 export const utimes = withCallback(sync.utimesSync, true);
 export const truncate = withCallback(sync.truncateSync, true);
 export const mkdtemp = withCallback(sync.mkdtempSync);
@@ -272,6 +274,7 @@ export default {
   symlink,
   access,
   chmod,
+  fchmod,
   utimes,
   truncate,
   mkdtemp,

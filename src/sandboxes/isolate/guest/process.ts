@@ -110,16 +110,24 @@ class Stdin extends EventEmitter {
   }
 }
 
-/** process.stdout / process.stderr: write() copies the bytes to the host's fd 1 / fd 2. */
+/**
+ * process.stdout / process.stderr: write() copies the bytes to the host's fd 1 / fd 2 and returns false
+ * while the host holds more than it could pass on, until 'drain'. A writer that ignores that is ended by
+ * the host once its unread output reaches the memory limit.
+ */
 class Output extends EventEmitter {
   readonly fd: number;
   writable = true;
   isTTY = false;
+  #needDrain = false;
   constructor(fd: number) {
     super();
     this.fd = fd;
-    // The host's pipe drained: writers that saw write() return false may go on.
-    if (fd === 1) onHostEvent('drain', () => this.emit('drain'));
+  }
+  /** The host's pipe drained: writers that saw write() return false may go on. */
+  drained(): void {
+    this.#needDrain = false;
+    this.emit('drain');
   }
   write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     const done = typeof encoding === 'function' ? encoding : callback;
@@ -130,6 +138,7 @@ class Output extends EventEmitter {
           ? new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)
           : String(chunk);
     const ok = host<boolean>('stdio.write', this.fd, data);
+    if (!ok) this.#needDrain = true;
     if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
     return ok;
   }
@@ -138,7 +147,7 @@ class Output extends EventEmitter {
     return this;
   }
   get writableNeedDrain(): boolean {
-    return false;
+    return this.#needDrain;
   }
 }
 
@@ -242,6 +251,7 @@ class GuestProcess extends EventEmitter {
 
 /** The guest's process object. */
 const process = new GuestProcess();
+onHostEvent('drain', (fd: number | undefined) => (fd === 2 ? process.stderr : process.stdout).drained());
 
 setUncaughtHandler((error) => {
   if (process.listenerCount('uncaughtException') > 0) process.emit('uncaughtException', error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostConfig } from '../../../../src/sandboxes/isolate/host-config.ts';
+import { HOST_CONFIG_ENV, type HostConfig } from '../../../../src/sandboxes/isolate/host-config.ts';
 import { DEFAULT_MEMORY_MB, planIsolate, scriptOf } from '../../../../src/sandboxes/isolate/isolate-plan.ts';
 import type { LaunchSpec } from '../../../../src/sandboxes/types.ts';
 
@@ -24,10 +24,10 @@ const host = {
 };
 
 describe('planIsolate', () => {
-  it('starts host-main with the warden’s Node under setpriv, an empty env and the config as JSON', () => {
+  it('starts host-main with the warden’s Node under setpriv, the config as JSON in its environment only', () => {
     const plan = planIsolate(spec(), host);
     expect(plan.backend).toBe('isolate');
-    expect(plan.argv.slice(0, 6)).toEqual([
+    expect(plan.argv).toEqual([
       '/usr/bin/setpriv',
       '--pdeathsig',
       'KILL',
@@ -35,8 +35,8 @@ describe('planIsolate', () => {
       '/opt/node/bin/node',
       '/w/host-main.ts',
     ]);
-    expect(plan.env).toEqual({});
-    const config = JSON.parse(plan.argv[6] as string) as HostConfig;
+    expect(Object.keys(plan.env)).toEqual([HOST_CONFIG_ENV]);
+    const config = JSON.parse(plan.env[HOST_CONFIG_ENV] as string) as HostConfig;
     expect(config).toEqual(plan.details?.host);
     expect(config).toEqual({
       entry: '/srv/pkg/server.js',
@@ -49,6 +49,12 @@ describe('planIsolate', () => {
       cpuMs: 1234,
       cacheDir: '/c',
     });
+  });
+
+  it('never puts an --env value into argv (world-readable in /proc/PID/cmdline)', () => {
+    const plan = planIsolate(spec({ env: { PATH: '/usr/bin', API_TOKEN: 'tok-3f9a1c-secret' } }), host);
+    expect(plan.argv.join(' ')).not.toContain('tok-3f9a1c-secret');
+    expect(plan.env[HOST_CONFIG_ENV]).toContain('tok-3f9a1c-secret');
   });
 
   it('takes the memory limit from the spec and states the limits it cannot enforce', () => {

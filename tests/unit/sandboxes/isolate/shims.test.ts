@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HostConfig } from '../../../../src/sandboxes/isolate/host-config.ts';
+import { HOST_CONFIG_ENV, type HostConfig } from '../../../../src/sandboxes/isolate/host-config.ts';
+import { formatStartStatus } from '../../../../src/sandboxes/isolate/start-status.ts';
 import { tmpRoot } from '../../../helpers/tmp-root.ts';
 import { PROJECT_ROOT } from '../../../helpers/warden.ts';
 
@@ -38,16 +39,24 @@ describe('isolate guest shims', () => {
       cpuMs: 5000,
       cacheDir: tmpRoot('isolate-cache'),
     };
-    const isolated = run([process.execPath, HOST_MAIN, JSON.stringify(config)]);
+    const isolated = run([process.execPath, HOST_MAIN], { [HOST_CONFIG_ENV]: JSON.stringify(config) });
     const direct = run([process.execPath, PROBE, nodeRoot]);
-    expect(isolated.stderr).toBe('');
+    // Nothing on stderr but the host's start-up report (the bundle was accepted).
+    expect(isolated.stderr).toBe(formatStartStatus({ ok: true }));
     expect(isolated.status).toBe(3);
     expect(direct.status).toBe(3);
     const normalise = (value: unknown, root: string): unknown =>
       JSON.parse(JSON.stringify(value).replaceAll(root, 'ROOT'));
     expect(normalise(isolated.out, isolateRoot)).toEqual(normalise(direct.out, nodeRoot));
     expect(isolated.out).toMatchObject({
-      fs: { read: 'line1\nline2\n', stream: 'line1\nline2\n', missing: 'ENOENT' },
+      fs: {
+        read: 'line1\nline2\n',
+        stream: 'line1\nline2\n',
+        missing: 'ENOENT',
+        copied: ['line1\nline2\n', '600'],
+        modes: ['700', '640'],
+        recursive: ['b', 'b/moved.txt', 'b/n.txt', 'copy.txt', 'private'],
+      },
     });
   });
 });

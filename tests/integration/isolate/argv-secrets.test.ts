@@ -1,0 +1,79 @@
+// Issue 20 item 11: `--env` values must never reach a command line. /proc/PID/cmdline is readable by every
+// local user; the isolate host used to get its whole configuration, the guest's environment included,
+// as one JSON argument. Now it travels in the host's own environment (readable by its user only).
+import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ISOLATE_PROFILE } from '../../helpers/containers.ts';
+import { tmpRoot } from '../../helpers/tmp-root.ts';
+import {
+  HOSTILE_SERVER,
+  initializeRaw,
+  type RawWarden,
+  runArgs,
+  spawnWardenRaw,
+} from '../../helpers/warden.ts';
+
+/** Every process on this host whose command line contains `needle`, with that command line. */
+function cmdlinesContaining(needle: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(path.join('/proc', name, 'cmdline'), 'latin1');
+      if (cmdline.includes(needle)) found.push({ pid: Number(name), cmdline: cmdline.replaceAll('\0', ' ') });
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
+}
+
+async function session(envArgs: string[], wardenEnv: Record<string, string> = {}): Promise<RawWarden> {
+  const root = tmpRoot('isolate-argv');
+  const warden = spawnWardenRaw(
+    runArgs({
+      profile: 'isolate',
+      roots: [root],
+      extraArgs: envArgs,
+      command: [process.execPath, HOSTILE_SERVER, '--root', root],
+    }),
+    { env: { ...process.env, ...wardenEnv } },
+  );
+  await initializeRaw(warden);
+  return warden;
+}
+
+async function readEnv(warden: RawWarden): Promise<Record<string, string>> {
+  const reply = await warden.request('env', 'tools/call', { name: 'env', arguments: {} }, 20_000);
+  const text = (reply.result as { content: Array<{ text: string }> }).content[0]?.text ?? '{}';
+  return (JSON.parse(text) as { env: Record<string, string> }).env;
+}
+
+describe.runIf(ISOLATE_PROFILE.enabled)(`--env values and argv (${ISOLATE_PROFILE.status})`, () => {
+  it('--env SECRET_TOKEN=<canary>: only the warden’s own argv (written by its caller) holds it', async () => {
+    const canary = `argv-canary-${randomBytes(8).toString('hex')}`;
+    const warden = await session(['--env', `SECRET_TOKEN=${canary}`]);
+    try {
+      expect(await readEnv(warden)).toMatchObject({ SECRET_TOKEN: canary });
+      const holders = cmdlinesContaining(canary);
+      expect(holders.map((p) => p.pid)).toEqual([warden.child.pid]);
+    } finally {
+      warden.endInput();
+      await warden.exit;
+    }
+  });
+
+  it('--env SECRET_TOKEN (value from the warden’s environment): no process on the host has it in argv', async () => {
+    const canary = `argv-canary-${randomBytes(8).toString('hex')}`;
+    const warden = await session(['--env', 'SECRET_TOKEN'], { SECRET_TOKEN: canary });
+    try {
+      expect(await readEnv(warden)).toMatchObject({ SECRET_TOKEN: canary });
+      expect(cmdlinesContaining(canary)).toEqual([]);
+    } finally {
+      warden.endInput();
+      await warden.exit;
+    }
+  });
+});
