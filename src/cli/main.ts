@@ -3,6 +3,7 @@
 // of the CLI is loaded, because start-up time is part of every MCP session's cold start.
 import module from 'node:module';
 import path from 'node:path';
+import { closeInheritedFds } from '../sandboxes/process/close-inherited-fds.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 
 // 22.12: require() of ES modules without a flag (the message schemas load that way, on demand).
@@ -13,10 +14,15 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(69);
 }
+// First, before anything can spawn: a descriptor inherited from whoever started the warden (and not
+// close-on-exec) would reach every child, and through bwrap the sandbox (issue 20, item 2).
+closeInheritedFds();
 try {
   module.enableCompileCache?.(path.join(cacheDir(), 'v8'));
 } catch {
   // A read-only home only costs speed.
 }
+const { hideEnvValuesFromCmdline } = await import('./hide-env-values.ts');
+hideEnvValuesFromCmdline(process.argv.slice(2));
 const { runCli } = await import('./commands.ts');
 runCli(process.argv.slice(2));

@@ -55,6 +55,13 @@ export interface SandboxPlan {
   argv: string[];
   /** The environment of the spawned host process (for bwrap: empty, it uses --setenv). */
   env: Record<string, string>;
+  /**
+   * Data the launcher writes to extra pipes of the spawned process, inputs[i] at fd 3 + i: what must not
+   * be in argv (world-readable in /proc/PID/cmdline). bwrap reads its --setenv arguments (`--args 3`) and
+   * its seccomp program (`--seccomp 4`) there. `explain` describes them in `details`, values redacted.
+   * Undefined: the process gets fds 0-2 only.
+   */
+  inputs?: Uint8Array[];
   cwd: string;
   /** Human-readable facts about the isolation, e.g. "network: none (new net namespace)". */
   notes: string[];
@@ -64,8 +71,8 @@ export interface SandboxPlan {
   warnings?: string[];
   /**
    * Backend-specific description that `explain` prints in full and `launch` consumes: docker/gvisor the
-   * container create options, seatbelt the generated profile, isolate the bundle. Undefined for backends
-   * whose argv says everything (none, bwrap).
+   * container create options, seatbelt the generated profile, isolate the bundle, bwrap what its extra
+   * descriptors carry. Undefined for backends whose argv says everything (none).
    */
   details?: Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,13 +207,25 @@ export interface RawWarden {
   endInput(): void;
 }
 
-/** Spawn `node src/cli/main.ts ARGS...` with raw pipes. */
-export function spawnWardenRaw(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): RawWarden {
+/**
+ * Spawn `node src/cli/main.ts ARGS...` with raw pipes. `inheritFds` maps a descriptor number of the
+ * warden to one of this process that it inherits there (not close-on-exec), like a shell's `exec 200</`.
+ */
+export function spawnWardenRaw(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; inheritFds?: Record<number, number> } = {},
+): RawWarden {
+  const extra = Object.entries(options.inheritFds ?? {}).map(([at, fd]) => [Number(at), fd] as const);
+  const stdio: Array<'pipe' | 'ignore' | number> = ['pipe', 'pipe', 'pipe'];
+  for (const [at, fd] of extra) {
+    while (stdio.length <= at) stdio.push('ignore');
+    stdio[at] = fd;
+  }
   const child = spawn(process.execPath, [WARDEN_ENTRY, ...args], {
     cwd: PROJECT_ROOT,
     env: options.env ?? process.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    stdio: stdio as ['pipe', 'pipe', 'pipe', ...Array<'ignore' | number>],
+  }) as ChildProcessByStdio<Writable, Readable, Readable>;
   const entry: Tracked = { child, pid: () => child.pid, perTest: inTest() };
   tracked.add(entry);
   if (child.pid) wardenPids.add(child.pid);

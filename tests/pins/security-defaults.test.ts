@@ -8,6 +8,16 @@ import {
   DEFAULT_WRITE_TOOLS,
   PolicySchema,
 } from '../../src/config/policy-schema.ts';
+import { DEV_SHM_MB, planBwrap } from '../../src/sandboxes/bwrap/bwrap-plan.ts';
+import { AUDIT_ARCH, SECCOMP_RET, renderSeccompProgram } from '../../src/sandboxes/seccomp/bpf-program.ts';
+import {
+  CREATE_FLAGS,
+  DENIED_SYSCALLS,
+  DENY_ERRNO,
+  FORBIDDEN_MODE_BITS,
+  MODE_GUARDED_SYSCALLS,
+  UNINSPECTABLE_SYSCALLS,
+} from '../../src/sandboxes/seccomp/syscall-rules.ts';
 
 describe('pinned security defaults', () => {
   it('client method allowlist', () => {
@@ -87,5 +97,119 @@ describe('pinned security defaults', () => {
         client: 'deny',
       });
     }
+  });
+});
+
+// The system-call rules every Linux sandbox applies and bwrap's hardening around them (issue 20).
+describe('pinned sandbox hardening', () => {
+  it('denied system calls (EPERM) and the uninspectable ones (ENOSYS)', () => {
+    expect([...DENIED_SYSCALLS].sort()).toEqual(
+      [
+        'acct',
+        'add_key',
+        'bpf',
+        'chroot',
+        'clock_adjtime',
+        'clock_settime',
+        'delete_module',
+        'fanotify_init',
+        'finit_module',
+        'fsconfig',
+        'fsmount',
+        'fsopen',
+        'fspick',
+        'init_module',
+        'io_uring_enter',
+        'io_uring_register',
+        'io_uring_setup',
+        'kexec_file_load',
+        'kexec_load',
+        'keyctl',
+        'lookup_dcookie',
+        'mount',
+        'mount_setattr',
+        'move_mount',
+        'name_to_handle_at',
+        'open_by_handle_at',
+        'open_tree',
+        'perf_event_open',
+        'pivot_root',
+        'process_vm_readv',
+        'process_vm_writev',
+        'ptrace',
+        'quotactl',
+        'quotactl_fd',
+        'reboot',
+        'request_key',
+        'setns',
+        'settimeofday',
+        'swapoff',
+        'swapon',
+        'syslog',
+        'umount2',
+        'unshare',
+        'userfaultfd',
+        'vhangup',
+      ].sort(),
+    );
+    expect(DENY_ERRNO).toBe(1);
+    expect([...UNINSPECTABLE_SYSCALLS]).toEqual(['openat2']);
+  });
+
+  it('no setuid, setgid or sticky mode through any mode-setting call', () => {
+    expect(FORBIDDEN_MODE_BITS).toBe(0o7000);
+    expect(CREATE_FLAGS).toBe(0o100 | 0o20000000);
+    expect(MODE_GUARDED_SYSCALLS.map((g) => g.name)).toEqual([
+      'chmod',
+      'fchmod',
+      'fchmodat',
+      'fchmodat2',
+      'creat',
+      'open',
+      'openat',
+      'mkdir',
+      'mkdirat',
+      'mknod',
+      'mknodat',
+    ]);
+  });
+
+  it('the BPF program kills calls through any other ABI and allows only what the rules do not name', () => {
+    for (const arch of ['x86_64', 'aarch64'] as const) {
+      const program = renderSeccompProgram(arch);
+      // First instructions: load arch, compare with this one, else KILL_PROCESS.
+      expect(program.readUInt32LE(8 + 4)).toBe(AUDIT_ARCH[arch]);
+      expect(program.readUInt32LE(16 + 4)).toBe(SECCOMP_RET.KILL_PROCESS);
+    }
+  });
+
+  it('bwrap: seccomp and the environment on descriptors, /dev read-only, /dev/shm capped, key lists masked', () => {
+    expect(DEV_SHM_MB).toBe(64);
+    const plan = planBwrap(
+      {
+        executable: '/usr/bin/node',
+        args: [],
+        env: { TOKEN: 'x' },
+        roots: [],
+        readOnlyPaths: [],
+        runtimePaths: [],
+        cwd: '/tmp',
+        limits: {},
+        network: false,
+      },
+      { bwrap: 'bwrap', arch: 'x86_64' },
+    );
+    const argv = plan.argv.join(' ');
+    for (const expected of [
+      '--clearenv --args 3 --seccomp 4',
+      '--ro-bind /dev/null /proc/keys',
+      '--ro-bind /dev/null /proc/key-users',
+      `--size ${64 * 1024 * 1024} --tmpfs /dev/shm`,
+      '--remount-ro /dev --remount-ro /',
+      '--disable-userns',
+      '--cap-drop ALL',
+    ])
+      expect(argv).toContain(expected);
+    expect(argv).not.toContain('--setenv');
   });
 });

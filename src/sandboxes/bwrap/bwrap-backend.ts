@@ -1,6 +1,8 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { WardenError } from '../../errors.ts';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
 import { findOnPath, findSetpriv } from '../process/find-on-path.ts';
+import { type SeccompArch, seccompArch } from '../seccomp/bpf-program.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Availability, Backend, ProbeOptions } from '../types.ts';
 import { planBwrap } from './bwrap-plan.ts';
@@ -33,10 +35,26 @@ export const bwrapBackend: Backend = {
   plan(spec) {
     // Resolved on every plan (cheap) so `explain` shows the real path; "bwrap" if it is missing,
     // in which case launch fails with launch-failed naming it.
-    return planBwrap(spec, findBwrap() ?? 'bwrap', findSetpriv());
+    return planBwrap(spec, { bwrap: findBwrap() ?? 'bwrap', setpriv: findSetpriv(), arch: hostArch() });
   },
-  launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd),
+  // plan.inputs: the --setenv arguments and the seccomp program, on fds 3 and 4.
+  launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd, { inputs: plan.inputs }),
 };
+
+const UNSUPPORTED_ARCH_FIX = 'use --profile docker or gvisor, or --profile none to run without isolation';
+
+/** The seccomp architecture of this warden; throws when the filter has no syscall table for it. */
+function hostArch(): SeccompArch {
+  const arch = seccompArch(process.arch);
+  if (arch === undefined) {
+    throw new WardenError(
+      'backend-unavailable',
+      `the bwrap backend has no seccomp filter for ${process.arch} (only x64 and arm64)`,
+      { hint: UNSUPPORTED_ARCH_FIX },
+    );
+  }
+  return arch;
+}
 
 async function probeBwrap(cacheDir: string | undefined): Promise<Availability> {
   if (process.platform !== 'linux') {
@@ -44,6 +62,14 @@ async function probeBwrap(cacheDir: string | undefined): Promise<Availability> {
       available: false,
       reason: `bubblewrap needs Linux (this is ${process.platform})`,
       fix: 'use --profile none',
+    };
+  }
+  // Never a sandbox without its seccomp filter: refused where there is no syscall table for it.
+  if (seccompArch(process.arch) === undefined) {
+    return {
+      available: false,
+      reason: `no seccomp filter for ${process.arch} (only x64 and arm64)`,
+      fix: UNSUPPORTED_ARCH_FIX,
     };
   }
   const bwrap = findBwrap();

@@ -1,8 +1,18 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { WardenError } from '../../errors.ts';
+import { type SeccompArch, renderSeccompProgram } from '../seccomp/bpf-program.ts';
 import type { LaunchSpec, SandboxPlan } from '../types.ts';
 
 /** The uid/gid the server runs as inside the sandbox (the conventional "nobody"). */
 export const SANDBOX_ID = 65534;
+/**
+ * Cap of the sandbox's /dev/shm in MiB (Docker's default): shared-memory segments, semaphores (Python's
+ * multiprocessing), a browser's renderer buffers. A smaller /tmp cap (tmpfsMb) lowers it too.
+ */
+export const DEV_SHM_MB = 64;
+/** Host files that /proc would show the server and that it has no use for: the kernel's key lists. */
+const MASKED_PROC_FILES = ['/proc/keys', '/proc/key-users'];
 
 /** Host files a networked server needs for DNS and TLS; each may legitimately be missing. */
 const NETWORK_FILES = [
@@ -18,18 +28,68 @@ type Mount =
   | { kind: 'tmpfs'; dest: string; sizeBytes: number | undefined }
   | { kind: 'bind' | 'ro-bind' | 'ro-bind-try'; src: string; dest: string };
 
+/** Where bwrap comes from and what it runs on. */
+export interface BwrapHost {
+  /** argv[0] of bwrap (or of setpriv, below). */
+  bwrap: string;
+  /**
+   * With it, bwrap is started through `setpriv --pdeathsig KILL`: bwrap arms its own --die-with-parent
+   * only after setting up, so a warden killed in those milliseconds would otherwise leak the whole
+   * sandbox. Undefined: setpriv is missing and bwrap is argv[0].
+   */
+  setpriv?: string;
+  /** The architecture the seccomp program is built for (the warden's own). */
+  arch: SeccompArch;
+}
+
+/** What `explain` shows of an extra descriptor (plan.details.descriptors). */
+interface DescriptorInfo {
+  fd: number;
+  option: string;
+  content: string[] | string;
+}
+
 /**
- * Pure: the bwrap argv for `spec`. The sandbox sees an empty root with only /proc, a minimal /dev,
- * a private /tmp, `spec.readOnlyPaths` (runtime and server code) and the roots, all at their host
- * paths. `bwrapPath` becomes argv[0]. Limits bwrap cannot enforce land in `unenforced`.
- * With `setprivPath`, bwrap is started through `setpriv --pdeathsig KILL`: bwrap arms its own
- * --die-with-parent only after setting up, so a warden killed in those milliseconds would otherwise
- * leak the whole sandbox; undefined means setpriv is missing and bwrap is argv[0].
+ * Pure: the bwrap plan for `spec`. The sandbox sees an empty root with only /proc (its key lists
+ * masked), a read-only minimal /dev with a capped /dev/shm, a private /tmp, `spec.readOnlyPaths`
+ * (runtime and server code) and the roots, all at their host paths. Two inputs travel on descriptors,
+ * never in argv (world-readable in /proc/PID/cmdline): the --setenv arguments on fd 3 (`--args`),
+ * and the seccomp program of ../seccomp on the next (`--seccomp`); bwrap closes both before it runs the
+ * server. Limits bwrap cannot enforce land in `unenforced`.
  */
-export function planBwrap(spec: LaunchSpec, bwrapPath: string, setprivPath?: string): SandboxPlan {
+export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
+  const inputs: Uint8Array[] = [];
+  const descriptors: DescriptorInfo[] = [];
+  const passOnFd = (option: string, data: Uint8Array, content: DescriptorInfo['content']): string[] => {
+    const fd = 3 + inputs.length;
+    inputs.push(data);
+    descriptors.push({ fd, option, content });
+    return [option, String(fd)];
+  };
+  const setenv = Object.entries(spec.env).flatMap(([name, value]) => {
+    // A NUL would end the argument early in the --args stream and let the rest read as bwrap options.
+    if (`${name}${value}`.includes('\0'))
+      throw new WardenError('config', `environment variable ${JSON.stringify(name)} contains a NUL byte`);
+    return ['--setenv', name, value];
+  });
+  const envArgs =
+    setenv.length === 0
+      ? []
+      : passOnFd(
+          '--args',
+          // --args: NUL-terminated arguments, parsed as if they stood here in argv.
+          Buffer.from(setenv.map((arg) => `${arg}\0`).join(''), 'utf8'),
+          Object.keys(spec.env).flatMap((name) => ['--setenv', name, '<redacted>']),
+        );
+  const program = renderSeccompProgram(host.arch);
+  const seccompArgs = passOnFd(
+    '--seccomp',
+    program,
+    `${host.arch} classic BPF, ${program.length / 8} instructions, sha256 ${createHash('sha256').update(program).digest('hex')}`,
+  );
   const argv = [
-    ...(setprivPath === undefined ? [] : [setprivPath, '--pdeathsig', 'KILL', '--']),
-    bwrapPath,
+    ...(host.setpriv === undefined ? [] : [host.setpriv, '--pdeathsig', 'KILL', '--']),
+    host.bwrap,
     '--unshare-user',
     '--unshare-pid',
     ...(spec.network ? [] : ['--unshare-net']),
@@ -42,7 +102,11 @@ export function planBwrap(spec: LaunchSpec, bwrapPath: string, setprivPath?: str
     // A new session stops the server from injecting keystrokes into the warden's terminal (TIOCSTI).
     '--new-session',
     '--clearenv',
-    ...Object.entries(spec.env).flatMap(([name, value]) => ['--setenv', name, value]),
+    ...envArgs,
+    // Keyrings (the warden's session keyring is inherited), tracing, BPF, io_uring, mounts... answer
+    // EPERM; no setuid/setgid/sticky mode can be set (a rw root is the host's: a file made setuid there
+    // is setuid on the host); a call through another ABI kills the process. See ../seccomp.
+    ...seccompArgs,
     // Run as root, bwrap maps sandbox uid 65534 to the warden's own host uid (uid_map "65534 0 1"),
     // not to the host's nobody: files in rw roots stay writable exactly when the warden could write
     // them, and nothing more, since capabilities held in the new user namespace never apply to
@@ -58,7 +122,10 @@ export function planBwrap(spec: LaunchSpec, bwrapPath: string, setprivPath?: str
     'mcp-warden',
     ...orderMounts(collectMounts(spec)).flatMap(mountArgs),
     // bwrap builds the skeleton (/, and parents such as /usr/lib for file binds) on a tmpfs the sandbox
-    // user owns; read-only it leaves /tmp and the rw roots as the only writable places.
+    // user owns; read-only it leaves /tmp, /dev/shm and the rw roots as the only writable places. /dev
+    // is a tmpfs of its own (uncapped): read-only too, its device nodes are bind mounts and still work.
+    '--remount-ro',
+    '/dev',
     '--remount-ro',
     '/',
     '--chdir',
@@ -71,15 +138,18 @@ export function planBwrap(spec: LaunchSpec, bwrapPath: string, setprivPath?: str
     backend: 'bwrap',
     argv,
     env: {},
+    inputs,
     cwd: spec.cwd,
     notes: [
-      'filesystem: only the roots, the runtime and the server code (read-only), private /tmp',
+      `filesystem: only the roots, the runtime and the server code (read-only), private /tmp, /dev read-only with a ${shmMb(spec)} MiB /dev/shm`,
       spec.network
         ? 'network: host network (network allowed by the profile)'
         : 'network: none (new net namespace)',
       'processes: new pid namespace, no host processes visible; killed with the warden (die-with-parent)',
       `user: uid/gid ${SANDBOX_ID} in a new user namespace, all capabilities dropped, no nested user namespaces`,
-      'environment: cleared; only the given variables are set (bwrap itself adds PWD, the working directory)',
+      'environment: cleared; only the given variables are set (bwrap itself adds PWD, the working directory); their values reach bwrap on a descriptor (--args), never in its argv',
+      'system calls: seccomp filter: keyrings, ptrace, perf, BPF, io_uring, userfaultfd, mounts, namespaces, modules, clocks answer EPERM; setuid/setgid/sticky modes are refused; other ABIs (i386, x32) kill the process',
+      'descriptors: the server gets only stdin, stdout and stderr (the warden closes what it inherited; bwrap closes its --args and --seccomp descriptors)',
     ],
     unenforced: [
       ...(spec.limits.memoryMb === undefined
@@ -88,7 +158,13 @@ export function planBwrap(spec: LaunchSpec, bwrapPath: string, setprivPath?: str
       ...(spec.limits.cpus === undefined ? [] : [`cpus ${spec.limits.cpus} (bwrap has no cpu limit)`]),
       ...(spec.limits.pids === undefined ? [] : [`pids ${spec.limits.pids} (bwrap has no pids limit)`]),
     ],
+    details: { descriptors },
   };
+}
+
+/** The /dev/shm cap: DEV_SHM_MB, or the /tmp cap when that is smaller. */
+function shmMb(spec: LaunchSpec): number {
+  return Math.min(DEV_SHM_MB, spec.limits.tmpfsMb ?? DEV_SHM_MB);
 }
 
 function collectMounts(spec: LaunchSpec): Mount[] {
@@ -100,6 +176,10 @@ function collectMounts(spec: LaunchSpec): Mount[] {
       dest: '/tmp',
       sizeBytes: spec.limits.tmpfsMb === undefined ? undefined : spec.limits.tmpfsMb * 1024 * 1024,
     },
+    // --dev's /dev/shm is a directory of the uncapped /dev tmpfs: 1 GiB written there was 1 GiB of host
+    // shared memory. A capped tmpfs of its own instead; /dev itself is remounted read-only.
+    { kind: 'tmpfs', dest: '/dev/shm', sizeBytes: shmMb(spec) * 1024 * 1024 },
+    ...MASKED_PROC_FILES.map((dest): Mount => ({ kind: 'ro-bind', src: '/dev/null', dest })),
   ];
   const taken = new Set<string>();
   // Roots first so they win over a read-only path at the same destination: they are the user's intent.

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { WardenError, errorMessage } from '../../errors.ts';
 import type { ExitInfo, Sandbox } from '../types.ts';
+import { closeInheritedFds } from './close-inherited-fds.ts';
 import { collectDescendants, findByEnvironMarker, readProcSnapshot } from './proc-snapshot.ts';
 import type { ProcEntry } from './proc-snapshot.ts';
 
@@ -28,20 +30,28 @@ export function killAllNow(): void {
   for (const sandbox of [...live]) sandbox.killAllNow();
 }
 
-/**
- * Spawn `argv` (argv[0] is the program; no shell) with exactly `env` in `cwd`, as the leader of a new
- * process group and session, with stdin/stdout/stderr piped. Resolves once the process is running;
- * rejects with WardenError('launch-failed') naming the program if it cannot be started (ENOENT,
- * EACCES, missing cwd...). The child stays referenced while it runs so the warden cannot exit under it.
- */
 export interface SpawnOptions {
   /**
    * "NAME=value" present in the environment of every process of this sandbox: the sweep then also finds
    * descendants that re-parented to init and left the session (double forks). Undefined: no marker.
    */
   environMarker?: string;
+  /**
+   * Data for extra descriptors of the child: inputs[i] is written to a pipe at fd 3 + i, which is then
+   * closed (the child reads to EOF). For what must not be in argv, world-readable in /proc/PID/cmdline:
+   * bwrap reads its --setenv arguments (--args FD) and its seccomp program (--seccomp FD) this way.
+   * The child must close them before it runs anything untrusted. Undefined or empty: fds 0-2 only.
+   */
+  inputs?: readonly Uint8Array[];
 }
 
+/**
+ * Spawn `argv` (argv[0] is the program; no shell) with exactly `env` in `cwd`, as the leader of a new
+ * process group and session, with stdin/stdout/stderr piped and
+ * `options.inputs` at fd 3 and up; nothing else is inherited. Resolves once the process is running;
+ * rejects with WardenError('launch-failed') naming the program if it cannot be started (ENOENT,
+ * EACCES, missing cwd...). The child stays referenced while it runs so the warden cannot exit under it.
+ */
 export function spawnSandboxProcess(
   argv: readonly string[],
   env: Record<string, string>,
@@ -52,9 +62,25 @@ export function spawnSandboxProcess(
   if (program === undefined) {
     return Promise.reject(new WardenError('launch-failed', 'cannot launch an empty command'));
   }
+  // Whatever the warden inherited and is not close-on-exec would be inherited by the child too: main.ts
+  // closes it at start-up; again here for embedders (the gateway in-process, tests) and anything since.
+  closeInheritedFds();
+  const inputs = options.inputs ?? [];
   // node:child_process rather than execa: this child is long-lived and driven by hand (group
   // signals, the ladder), so execa's promise/result layer would only be in the way.
-  const child = spawn(program, args, { env, cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(program, args, {
+    env,
+    cwd,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
+  });
+  inputs.forEach((data, i) => {
+    const stream = child.stdio[3 + i] as Writable | null | undefined;
+    if (!stream) return;
+    // EPIPE when the child dies before reading: the launch failure is reported through its exit.
+    stream.on('error', () => undefined);
+    stream.end(data);
+  });
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return; // Later errors (e.g. kill failures) are not launch failures.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planBwrap } from '../../../../src/sandboxes/bwrap/bwrap-plan.ts';
+import { type BwrapHost, planBwrap } from '../../../../src/sandboxes/bwrap/bwrap-plan.ts';
+import { renderSeccompProgram } from '../../../../src/sandboxes/seccomp/bpf-program.ts';
 import type { LaunchSpec } from '../../../../src/sandboxes/types.ts';
 
 const spec: LaunchSpec = {
@@ -17,9 +18,12 @@ const spec: LaunchSpec = {
   network: false,
 };
 
+const HOST: BwrapHost = { bwrap: '/usr/bin/bwrap', arch: 'x86_64' };
+const host = (bwrap: string, setpriv?: string): BwrapHost => ({ ...HOST, bwrap, setpriv });
+
 describe('planBwrap', () => {
   it('builds the exact argv (golden)', () => {
-    const plan = planBwrap(spec, '/usr/bin/bwrap');
+    const plan = planBwrap(spec, HOST);
     expect(plan.argv).toEqual([
       '/usr/bin/bwrap',
       '--unshare-user',
@@ -32,12 +36,11 @@ describe('planBwrap', () => {
       '--die-with-parent',
       '--new-session',
       '--clearenv',
-      '--setenv',
-      'PATH',
-      '/usr/local/bin:/usr/bin:/bin',
-      '--setenv',
-      'TOKEN',
-      'x',
+      // The values travel on descriptors (see below), never in argv.
+      '--args',
+      '3',
+      '--seccomp',
+      '4',
       '--uid',
       '65534',
       '--gid',
@@ -61,6 +64,17 @@ describe('planBwrap', () => {
       '--ro-bind',
       '/docs',
       '/docs',
+      // Depth 2: /dev/shm capped (at the /tmp cap, 16 MiB, smaller than 64), /proc's key lists masked.
+      '--size',
+      '16777216',
+      '--tmpfs',
+      '/dev/shm',
+      '--ro-bind',
+      '/dev/null',
+      '/proc/keys',
+      '--ro-bind',
+      '/dev/null',
+      '/proc/key-users',
       '--ro-bind',
       '/lib64/ld-linux-x86-64.so.2',
       '/lib64/ld-linux-x86-64.so.2',
@@ -78,6 +92,8 @@ describe('planBwrap', () => {
       '/usr/bin/node',
       '/usr/bin/node',
       '--remount-ro',
+      '/dev',
+      '--remount-ro',
       '/',
       '--chdir',
       '/data',
@@ -94,6 +110,65 @@ describe('planBwrap', () => {
       'pids 64 (bwrap has no pids limit)',
     ]);
     expect(plan.notes).toContain('network: none (new net namespace)');
+    // fd 3: the --setenv arguments, NUL-terminated; fd 4: the seccomp program.
+    expect(plan.inputs?.map((b) => Buffer.from(b))).toEqual([
+      Buffer.from('--setenv\0PATH\0/usr/local/bin:/usr/bin:/bin\0--setenv\0TOKEN\0x\0'),
+      renderSeccompProgram('x86_64'),
+    ]);
+  });
+
+  it('never puts an environment value in argv; explain sees the names only', () => {
+    const secret = 'tok-3f9a1c0d';
+    const plan = planBwrap({ ...spec, env: { API_TOKEN: secret, OTHER: 'v' } }, HOST);
+    expect(plan.argv.join('\0')).not.toContain(secret);
+    expect(JSON.stringify(plan.details)).not.toContain(secret);
+    expect(plan.details?.descriptors).toEqual([
+      {
+        fd: 3,
+        option: '--args',
+        content: ['--setenv', 'API_TOKEN', '<redacted>', '--setenv', 'OTHER', '<redacted>'],
+      },
+      {
+        fd: 4,
+        option: '--seccomp',
+        content: expect.stringMatching(/^x86_64 classic BPF, \d+ instructions, sha256 [0-9a-f]{64}$/),
+      },
+    ]);
+    expect(Buffer.from(plan.inputs?.[0] ?? []).toString()).toContain(`API_TOKEN\0${secret}\0`);
+  });
+
+  it('refuses a NUL in a variable (it would end the argument early in the --args stream)', () => {
+    expect(() => planBwrap({ ...spec, env: { A: 'x\0--bind\0/\0/' } }, HOST)).toThrow(/NUL/);
+  });
+
+  it('without variables passes only the seccomp program, on fd 3', () => {
+    const plan = planBwrap({ ...spec, env: {} }, HOST);
+    expect(plan.argv).not.toContain('--args');
+    expect(plan.argv.slice(plan.argv.indexOf('--seccomp'), plan.argv.indexOf('--seccomp') + 2)).toEqual([
+      '--seccomp',
+      '3',
+    ]);
+    expect(plan.inputs).toEqual([renderSeccompProgram('x86_64')]);
+  });
+
+  it('builds the seccomp program for the given architecture', () => {
+    const plan = planBwrap(spec, { ...HOST, arch: 'aarch64' });
+    expect(plan.inputs?.[1]).toEqual(renderSeccompProgram('aarch64'));
+  });
+
+  it('caps /dev/shm at 64 MiB (or the /tmp cap when smaller) and leaves /dev read-only', () => {
+    const size = (limits: LaunchSpec['limits']): string | undefined => {
+      const argv = planBwrap({ ...spec, limits }, HOST).argv;
+      const i = argv.findIndex((a, j) => a === '--tmpfs' && argv[j + 1] === '/dev/shm');
+      return argv[i - 2] === '--size' ? argv[i - 1] : undefined;
+    };
+    expect(size({})).toBe(String(64 * 1024 * 1024));
+    expect(size({ tmpfsMb: 256 })).toBe(String(64 * 1024 * 1024));
+    expect(size({ tmpfsMb: 8 })).toBe(String(8 * 1024 * 1024));
+    const argv = planBwrap(spec, HOST).argv;
+    // After every mount under /dev, so /dev/shm stays writable and /dev does not.
+    expect(argv.indexOf('--remount-ro')).toBeGreaterThan(argv.lastIndexOf('/dev/shm'));
+    expect(argv[argv.indexOf('--remount-ro') + 1]).toBe('/dev');
   });
 
   it('mounts parents before children, whatever the input order', () => {
@@ -104,7 +179,7 @@ describe('planBwrap', () => {
         readOnlyPaths: ['/tmp/w/root/sub/deep/file', '/tmp/w/root'],
         limits: {},
       },
-      'bwrap',
+      host('bwrap'),
     );
     const dests = plan.argv.flatMap((arg, i) =>
       /^--(ro-)?bind$|^--tmpfs$/.test(arg) ? [plan.argv[i + 2] ?? arg] : [],
@@ -120,14 +195,14 @@ describe('planBwrap', () => {
   });
 
   it('keeps the network and mounts DNS/TLS files (optional) when allowed', () => {
-    const plan = planBwrap({ ...spec, network: true, limits: {} }, 'bwrap');
+    const plan = planBwrap({ ...spec, network: true, limits: {} }, host('bwrap'));
     expect(plan.argv).not.toContain('--unshare-net');
     expect(plan.argv.join(' ')).toContain('--ro-bind-try /etc/resolv.conf /etc/resolv.conf');
     expect(plan.unenforced).toEqual([]);
   });
 
   it('starts bwrap through setpriv --pdeathsig KILL when setpriv is available', () => {
-    const plan = planBwrap({ ...spec, limits: {} }, '/usr/bin/bwrap', '/usr/bin/setpriv');
+    const plan = planBwrap({ ...spec, limits: {} }, host('/usr/bin/bwrap', '/usr/bin/setpriv'));
     expect(plan.argv.slice(0, 5)).toEqual([
       '/usr/bin/setpriv',
       '--pdeathsig',
@@ -135,6 +210,6 @@ describe('planBwrap', () => {
       '--',
       '/usr/bin/bwrap',
     ]);
-    expect(plan.argv.slice(4)).toEqual(planBwrap({ ...spec, limits: {} }, '/usr/bin/bwrap').argv);
+    expect(plan.argv.slice(4)).toEqual(planBwrap({ ...spec, limits: {} }, HOST).argv);
   });
 });
