@@ -26,7 +26,8 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
         backend: plan.backend,
         argv: plan.argv,
         env: plan.env,
-        serverEnv: spec.env,
+        // Names only: explain output gets pasted into bug reports, and values are often tokens.
+        serverEnv: Object.fromEntries(Object.keys(spec.env).map((name) => [name, '<redacted>'])),
         cwd: plan.cwd,
         roots: rootResolutions.map((r) => ({
           path: r.path,

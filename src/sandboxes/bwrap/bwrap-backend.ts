@@ -1,11 +1,11 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { WardenError } from '../../errors.ts';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
 import { findOnPath, findSetpriv } from '../process/find-on-path.ts';
 import { type SeccompArch, seccompArch } from '../seccomp/bpf-program.ts';
 import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Availability, Backend, ProbeOptions } from '../types.ts';
-import { planBwrap } from './bwrap-plan.ts';
+import { MASKED_PROC_FILES, planBwrap } from './bwrap-plan.ts';
 
 const PROBE_TIMEOUT_MS = 5000;
 /** How long a successful trial run is trusted on disk (the binary and kernel are part of the key). */
@@ -35,7 +35,12 @@ export const bwrapBackend: Backend = {
   plan(spec) {
     // Resolved on every plan (cheap) so `explain` shows the real path; "bwrap" if it is missing,
     // in which case launch fails with launch-failed naming it.
-    return planBwrap(spec, { bwrap: findBwrap() ?? 'bwrap', setpriv: findSetpriv(), arch: hostArch() });
+    return planBwrap(spec, {
+      bwrap: findBwrap() ?? 'bwrap',
+      setpriv: findSetpriv(),
+      arch: hostArch(),
+      maskProcFiles: MASKED_PROC_FILES.filter((file) => existsSync(file)),
+    });
   },
   // plan.inputs: the --setenv arguments and the seccomp program, on fds 3 and 4.
   launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd, { inputs: plan.inputs }),

@@ -12,7 +12,7 @@ export const SANDBOX_ID = 65534;
  */
 export const DEV_SHM_MB = 64;
 /** Host files that /proc would show the server and that it has no use for: the kernel's key lists. */
-const MASKED_PROC_FILES = ['/proc/keys', '/proc/key-users'];
+export const MASKED_PROC_FILES: readonly string[] = ['/proc/keys', '/proc/key-users'];
 
 /** Host files a networked server needs for DNS and TLS; each may legitimately be missing. */
 const NETWORK_FILES = [
@@ -40,6 +40,11 @@ export interface BwrapHost {
   setpriv?: string;
   /** The architecture the seccomp program is built for (the warden's own). */
   arch: SeccompArch;
+  /**
+   * The MASKED_PROC_FILES this kernel has (a kernel without keyrings has no /proc/keys, and bwrap cannot
+   * create a mount point inside /proc). Undefined: all of them.
+   */
+  maskProcFiles?: readonly string[];
 }
 
 /** What `explain` shows of an extra descriptor (plan.details.descriptors). */
@@ -120,7 +125,7 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
     'ALL',
     '--hostname',
     'mcp-warden',
-    ...orderMounts(collectMounts(spec)).flatMap(mountArgs),
+    ...orderMounts(collectMounts(spec, host.maskProcFiles ?? MASKED_PROC_FILES)).flatMap(mountArgs),
     // bwrap builds the skeleton (/, and parents such as /usr/lib for file binds) on a tmpfs the sandbox
     // user owns; read-only it leaves /tmp, /dev/shm and the rw roots as the only writable places. /dev
     // is a tmpfs of its own (uncapped): read-only too, its device nodes are bind mounts and still work.
@@ -167,7 +172,7 @@ function shmMb(spec: LaunchSpec): number {
   return Math.min(DEV_SHM_MB, spec.limits.tmpfsMb ?? DEV_SHM_MB);
 }
 
-function collectMounts(spec: LaunchSpec): Mount[] {
+function collectMounts(spec: LaunchSpec, maskProcFiles: readonly string[]): Mount[] {
   const mounts: Mount[] = [
     { kind: 'proc', dest: '/proc' },
     { kind: 'dev', dest: '/dev' },
@@ -179,7 +184,7 @@ function collectMounts(spec: LaunchSpec): Mount[] {
     // --dev's /dev/shm is a directory of the uncapped /dev tmpfs: 1 GiB written there was 1 GiB of host
     // shared memory. A capped tmpfs of its own instead; /dev itself is remounted read-only.
     { kind: 'tmpfs', dest: '/dev/shm', sizeBytes: shmMb(spec) * 1024 * 1024 },
-    ...MASKED_PROC_FILES.map((dest): Mount => ({ kind: 'ro-bind', src: '/dev/null', dest })),
+    ...maskProcFiles.map((dest): Mount => ({ kind: 'ro-bind', src: '/dev/null', dest })),
   ];
   const taken = new Set<string>();
   // Roots first so they win over a read-only path at the same destination: they are the user's intent.

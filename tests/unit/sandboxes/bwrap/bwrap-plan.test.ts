@@ -213,3 +213,25 @@ describe('planBwrap', () => {
     expect(plan.argv.slice(4)).toEqual(planBwrap({ ...spec, limits: {} }, HOST).argv);
   });
 });
+
+describe('masked /proc files', () => {
+  it('binds /dev/null over only the /proc files the kernel has (bwrap cannot create one in /proc)', async () => {
+    const { planBwrap: plan } = await import('../../../../src/sandboxes/bwrap/bwrap-plan.ts');
+    const spec = {
+      executable: '/usr/bin/node',
+      args: [],
+      env: {},
+      roots: [],
+      readOnlyPaths: [],
+      runtimePaths: [],
+      cwd: '/tmp',
+      limits: {},
+      network: false,
+    } as unknown as Parameters<typeof plan>[0];
+    const masks = (argv: string[]): string[] =>
+      argv.flatMap((a, i) => (a === '--ro-bind' && argv[i + 1] === '/dev/null' ? [argv[i + 2] ?? ''] : []));
+    const host = { bwrap: 'bwrap', arch: 'x86_64' as const };
+    expect(masks(plan(spec, host).argv)).toEqual(['/proc/keys', '/proc/key-users']);
+    expect(masks(plan(spec, { ...host, maskProcFiles: [] }).argv)).toEqual([]);
+  });
+});
