@@ -20,23 +20,37 @@ Options:
 Exit status: 0 pass, 1 findings at or above --fail-on, 2 usage error, 69 backend unavailable.`;
 
 export const WRAP_HELP = `Usage: mcp-warden wrap [--config FILE] [options]
-       mcp-warden unwrap [--config FILE] [--server NAME]... [--yes]
+       mcp-warden unwrap [--config FILE] [--server NAME]... [--force] [--dry-run] [--yes]
 
 wrap rewrites the stdio servers of an MCP client config so each is launched through
 "mcp-warden run", keeping its command, args and env (env names become --env entries). Claude Desktop,
-Claude Code (.mcp.json, ~/.claude.json), Cursor (mcp.json) and VS Code (.vscode/mcp.json) configs are
-understood. HTTP servers are left alone. The original entry is kept inside the wrapped one (key
-"x-mcp-warden"), so unwrap restores the file byte for byte. A backup (FILE.mcp-warden.bak) is written
+Claude Code (.mcp.json, ~/.claude.json), Cursor, VS Code, Windsurf, Gemini CLI, Cline, Zed
+(settings.json), Codex CLI (config.toml) and Goose (config.yaml) configs are understood. HTTP servers
+are left alone. The original entry is kept inside the wrapped one (key "x-mcp-warden", or a comment in
+TOML/YAML), so unwrap restores the file byte for byte. A backup (FILE.mcp-warden.bak) is written
 before every change; running wrap twice changes nothing the second time.
+
+Roots: each server's absolute directory arguments, the directory of every absolute path in its env
+(e.g. MEMORY_FILE_PATH), and client variables that name a directory (\${workspaceFolder}, \${PWD}, ...),
+kept unexpanded so the client expands them for the warden as it did for the server.
 
 Options:
   --config FILE            the config to change; without it, the usual per-OS locations are offered
-  --profile NAME           sandbox profile for the wrapped servers (default auto)
-  --root PATH[:ro]         roots for every wrapped server (repeatable); default: the absolute
-                           directory arguments each server was given
+  --format NAME            the client format when the file name does not tell it (claude-desktop,
+                           claude-code, claude-code-user, cursor, vscode, windsurf, gemini, cline, zed,
+                           codex, goose)
+  --profile NAME|FILE      sandbox profile for the wrapped servers (default auto); checked like run does
+  --root PATH[:ro]         roots for every wrapped server (repeatable), instead of its directory arguments
   --server NAME            only this server (repeatable); default: every stdio server
-  --warden-command CMD     how the client starts the warden (default "npx -y mcp-warden"; env
-                           MCP_WARDEN_COMMAND); split on spaces
-  --dry-run                print what would change, write nothing
+  --warden-command CMD     how the client starts the warden; default: the absolute node and script of
+                           this warden. Split on spaces; a package runner must pin the version
+                           (e.g. "npx -y mcp-warden@0.1.0"); env MCP_WARDEN_COMMAND
+  --lock FILE              add --lock FILE (tool pins from mcp-warden scan) to each wrapped server
+  --dry-run                print the change as a unified diff on stdout, write nothing
+  --force                  replace a read-only config (its mode is kept); unwrap: restore entries edited
+                           after wrapping, losing those edits
   --yes                    do not ask before changing a file found by default
-  --json                   machine-readable summary on stdout`;
+  --json                   machine-readable summary on stdout
+
+Exit status: 0 done (also "nothing to do"), 2 usage, config or file error (nothing written),
+69 the --profile backend cannot run here.`;

@@ -1,33 +1,51 @@
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { CLIENT_FORMATS } from '../clients/client-formats.ts';
-import { defaultConfigLocations } from '../clients/default-locations.ts';
-import { DEFAULT_WARDEN_COMMAND } from '../clients/warden-entry.ts';
+import {
+  CLIENT_FORMATS,
+  CLIENT_FORMAT_NAMES,
+  type ClientFormat,
+  detectFormat,
+} from '../clients/client-formats.ts';
+import { defaultConfigLocations, workspaceFolderOf } from '../clients/default-locations.ts';
+import { unifiedDiff } from '../clients/unified-diff.ts';
+import { runningWardenCommand, transientWardenNote } from '../clients/warden-self.ts';
 import { type ConfigEdit, unwrapConfig, wrapConfig } from '../clients/wrap-config.ts';
+import type { PathKind } from '../clients/wrap-roots.ts';
 import { WardenError, errorMessage } from '../errors.ts';
-import { writeFileAtomic } from '../util/atomic-write.ts';
+import { homeDir } from '../util/home-dir.ts';
 import { EXIT } from './exit-codes.ts';
 import { WRAP_HELP } from './help-scan.ts';
 import { say, warn } from './output.ts';
+import { BACKUP_SUFFIX, checkWritable, readConfig, replaceWithBackup } from './wrap-files.ts';
+import { validateWardenCommand, validateWrapOptions, validateWrappedEntry } from './wrap-validate.ts';
 
-/** Suffix of the backup written next to a config before each change. */
-export const BACKUP_SUFFIX = '.mcp-warden.bak';
+export { BACKUP_SUFFIX } from './wrap-files.ts';
 
 const OPTIONS = {
   config: { type: 'string' },
+  format: { type: 'string' },
   profile: { type: 'string' },
   root: { type: 'string', multiple: true },
   server: { type: 'string', multiple: true },
   'warden-command': { type: 'string' },
   lock: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  force: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+type Mode = 'wrap' | 'unwrap';
+
+interface FileResult {
+  file: string;
+  format: ClientFormat;
+  before: string;
+  edit: ConfigEdit;
+}
 
 /** `mcp-warden wrap`: route a client config's stdio servers through `mcp-warden run`. */
 export function wrapCommand(argv: readonly string[]): Promise<number> {
@@ -39,98 +57,200 @@ export function unwrapCommand(argv: readonly string[]): Promise<number> {
   return edit('unwrap', argv);
 }
 
-async function edit(mode: 'wrap' | 'unwrap', argv: readonly string[]): Promise<number> {
+async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
-    throw new WardenError('usage', errorMessage(error), { hint: `see mcp-warden ${mode} --help` });
+    throw new WardenError('usage', errorMessage(error).replace(/\. To specify.*$/s, ''), {
+      hint: `see mcp-warden ${mode} --help`,
+    });
   }
   if (values.help) {
     say(WRAP_HELP);
     return EXIT.ok;
   }
+  const format = parseFormat(values.format);
+  const dryRun = values['dry-run'] === true;
+  const force = values.force === true;
+  const wardenCommand = mode === 'wrap' ? chooseWardenCommand(values['warden-command']) : { words: [] };
+  if (mode === 'wrap') {
+    await validateWrapOptions({ profile: values.profile, roots: values.root ?? [], lock: values.lock });
+  }
   const files = values.config
     ? [path.resolve(values.config)]
     : await pickDefaultFiles(mode, values.yes === true);
   if (files.length === 0) return EXIT.ok;
-  const wardenCommand = (values['warden-command'] ?? process.env.MCP_WARDEN_COMMAND ?? '')
-    .split(/\s+/)
-    .filter((word) => word !== '');
-  const results: {
-    file: string;
-    format: string;
-    changed: boolean;
-    backup?: string;
-    changes: ConfigEdit['changes'];
-  }[] = [];
+
+  // Plan every file first: nothing is written unless every file and every option is fine.
+  const results: FileResult[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new WardenError('config', `${file}: ${errorMessage(error)}`, {
-        hint: 'give an existing client config with --config',
-      });
-    }
-    const result =
+    const before = readConfig(file);
+    const edit =
       mode === 'wrap'
-        ? wrapConfig(text, file, {
-            wardenCommand: wardenCommand.length > 0 ? wardenCommand : [...DEFAULT_WARDEN_COMMAND],
+        ? wrapConfig(before, file, {
+            wardenCommand: wardenCommand.words,
             ...(values.profile ? { profile: values.profile } : {}),
             ...(values.root && values.root.length > 0 ? { roots: values.root } : {}),
             ...(values.server ? { servers: values.server } : {}),
             ...(values.lock ? { extraRunArgs: ['--lock', path.resolve(values.lock)] } : {}),
-            isDirectory,
+            ...(format ? { format } : {}),
+            isDirectory: (p) => pathKind(p) === 'directory',
+            pathKind,
+            variableContext: variableContext(file, format),
           })
-        : unwrapConfig(text, file, values.server);
-    const changed = result.text !== text;
-    let backup: string | undefined;
-    if (changed && !values['dry-run']) {
-      backup = `${file}${BACKUP_SUFFIX}`;
-      copyFileSync(file, backup);
-      writeFileAtomic(file, result.text);
+        : unwrapConfig(before, file, values.server, { force, ...(format ? { format } : {}) });
+    if (wardenCommand.note) {
+      for (const change of edit.changes)
+        if (change.action === 'wrapped') change.note = joinNote(change.note, wardenCommand.note);
     }
-    results.push({
-      file,
-      format: result.format,
-      changed,
-      ...(backup ? { backup } : {}),
-      changes: result.changes,
-    });
+    for (const change of edit.changes) if (change.action === 'wrapped') validateWrappedEntry(file, change);
+    results.push({ file, format: edit.format, before, edit });
   }
-  if (values.json) say(JSON.stringify({ mode, dryRun: values['dry-run'] === true, files: results }, null, 2));
-  else say(results.map((r) => describe(mode, r, values['dry-run'] === true)).join('\n\n'));
+  checkServerNames(values.server ?? [], results);
+  const kept = results.flatMap((r) =>
+    r.edit.changes.filter((c) => c.action === 'kept').map((c) => ({ file: r.file, c })),
+  );
+  if (kept.length > 0) {
+    const list = kept.map(({ file, c }) => `  ${file}: ${c.server}: ${c.edited?.join(', ')}`).join('\n');
+    throw new WardenError(
+      'config',
+      `not unwrapped: ${kept.length === 1 ? 'an entry was' : 'entries were'} edited after wrapping, and restoring the original would lose:\n${list}\nnothing was written`,
+      {
+        hint: 'carry those edits into the original (or drop them), then run unwrap again; --force restores the originals and loses them',
+      },
+    );
+  }
+  if (!dryRun) {
+    for (const r of results) if (r.edit.text !== r.before) checkWritable(r.file, force);
+  }
+  const written = new Map<string, string>();
+  if (!dryRun) {
+    for (const r of results) {
+      if (r.edit.text !== r.before) written.set(r.file, replaceWithBackup(r.file, r.before, r.edit.text));
+    }
+  }
+  report(mode, results, written, { dryRun, json: values.json === true });
   return EXIT.ok;
 }
 
-function describe(
-  mode: string,
-  r: { file: string; format: string; changed: boolean; backup?: string; changes: ConfigEdit['changes'] },
-  dryRun: boolean,
-): string {
-  const label = CLIENT_FORMATS[r.format as keyof typeof CLIENT_FORMATS]?.label ?? r.format;
-  const lines = [`${r.file} (${label})`];
-  for (const c of r.changes) {
+function report(
+  mode: Mode,
+  results: readonly FileResult[],
+  written: ReadonlyMap<string, string>,
+  how: { dryRun: boolean; json: boolean },
+): void {
+  const diffs = results.map((r) => unifiedDiff(r.before, r.edit.text, r.file, `${r.file} (${mode}ped)`));
+  if (how.json) {
+    const files = results.map((r, i) => ({
+      file: r.file,
+      format: r.format,
+      changed: r.edit.text !== r.before,
+      ...(written.has(r.file) ? { backup: written.get(r.file) } : {}),
+      changes: r.edit.changes.map(({ runArgs: _runArgs, ...rest }) => rest),
+      ...(how.dryRun ? { diff: diffs[i] } : {}),
+    }));
+    say(JSON.stringify({ mode, dryRun: how.dryRun, files }, null, 2));
+    return;
+  }
+  const summary = results.map((r) => describe(mode, r, written.get(r.file), how.dryRun)).join('\n\n');
+  if (how.dryRun) {
+    // The diff alone on stdout, so it can be saved or piped to `patch`; the summary goes to stderr.
+    const diff = diffs.join('');
+    if (diff !== '') say(diff);
+    process.stderr.write(`${summary}\n`);
+  } else say(summary);
+}
+
+function describe(mode: Mode, r: FileResult, backup: string | undefined, dryRun: boolean): string {
+  const lines = [`${r.file} (${CLIENT_FORMATS[r.format].label})`];
+  for (const c of r.edit.changes) {
     const roots = c.roots && c.roots.length > 0 ? ` roots: ${c.roots.join(', ')}` : '';
     lines.push(`  ${c.server}: ${c.action}${roots}${c.note ? ` — ${c.note}` : ''}`);
   }
-  if (r.changes.length === 0) lines.push('  no servers');
-  if (!r.changed) lines.push(`  unchanged (nothing to ${mode})`);
-  else if (dryRun) lines.push('  dry run: nothing written');
-  else lines.push(`  written; backup: ${r.backup}`);
+  if (r.edit.changes.length === 0) lines.push('  no servers');
+  if (r.edit.text === r.before) lines.push(`  unchanged (nothing to ${mode})`);
+  else if (dryRun) lines.push('  dry run: nothing written (the diff is on stdout)');
+  else lines.push(`  written; backup: ${backup ?? `${r.file}${BACKUP_SUFFIX}`}`);
   return lines.join('\n');
 }
 
+function parseFormat(value: string | undefined): ClientFormat | undefined {
+  if (value === undefined) return undefined;
+  if ((CLIENT_FORMAT_NAMES as readonly string[]).includes(value)) return value as ClientFormat;
+  throw new WardenError('usage', `--format ${value}: not a client format this warden knows`, {
+    hint: `use one of: ${CLIENT_FORMAT_NAMES.join(', ')}`,
+  });
+}
+
+/** The explicit warden command (checked), else the absolute path of the warden running now. */
+function chooseWardenCommand(flag: string | undefined): { words: string[]; note?: string } {
+  const explicit = flag ?? process.env.MCP_WARDEN_COMMAND;
+  if (explicit !== undefined && explicit.trim() !== '') {
+    const words = explicit.split(/\s+/).filter((word) => word !== '');
+    validateWardenCommand(words, packageVersion());
+    return { words };
+  }
+  const words = runningWardenCommand(process.execPath, process.argv[1], process.cwd());
+  const note = transientWardenNote(words);
+  return note ? { words, note } : { words };
+}
+
+function checkServerNames(asked: readonly string[], results: readonly FileResult[]): void {
+  const known = new Set(results.flatMap((r) => r.edit.names));
+  const missing = asked.filter((name) => !known.has(name));
+  if (missing.length === 0) return;
+  throw new WardenError(
+    'usage',
+    `--server ${missing.join(', ')}: no such server in ${results.map((r) => r.file).join(', ')}; nothing was written`,
+    { hint: known.size > 0 ? `servers there: ${[...known].join(', ')}` : 'that config has no servers' },
+  );
+}
+
+function variableContext(file: string, format: ClientFormat | undefined) {
+  const home = homeDir();
+  const workspaceFolder = workspaceFolderOf(file, format ?? detectFormat(file), home);
+  return { env: process.env, home, ...(workspaceFolder ? { workspaceFolder } : {}) };
+}
+
+function joinNote(note: string | undefined, extra: string): string {
+  return note ? `${note}; ${extra}` : extra;
+}
+
+function pathKind(file: string): PathKind {
+  try {
+    return statSync(file).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.1.0';
+  } catch {
+    return '0.1.0';
+  }
+}
+
 /** The default config files that exist here, after asking (or with --yes). */
-async function pickDefaultFiles(mode: string, yes: boolean): Promise<string[]> {
+async function pickDefaultFiles(mode: Mode, yes: boolean): Promise<string[]> {
   const found = defaultConfigLocations({
     platform: process.platform,
-    home: os.homedir(),
+    home: homeDir(),
     cwd: process.cwd(),
     ...(process.env.APPDATA ? { appData: process.env.APPDATA } : {}),
     ...(process.env.XDG_CONFIG_HOME ? { xdgConfigHome: process.env.XDG_CONFIG_HOME } : {}),
-  }).filter((location) => existsSync(location.file));
+    ...(process.env.CODEX_HOME ? { codexHome: process.env.CODEX_HOME } : {}),
+  }).filter(
+    (location, index, all) =>
+      existsSync(location.file) && all.findIndex((l) => l.file === location.file) === index,
+  );
   if (found.length === 0) {
     throw new WardenError('usage', 'no MCP client config found in the usual places', {
       hint: `name it: mcp-warden ${mode} --config FILE`,
@@ -159,12 +279,4 @@ async function pickDefaultFiles(mode: string, yes: boolean): Promise<string[]> {
     rl.close();
   }
   return found.map((l) => l.file);
-}
-
-function isDirectory(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
 }

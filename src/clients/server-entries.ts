@@ -26,7 +26,7 @@ export interface ConfigEntries {
  * edit touches that entry's bytes only. Throws a config error (with line and column) when the text is
  * not JSON/JSONC.
  */
-export function findServerEntries(text: string, file: string): ConfigEntries {
+export function findServerEntries(text: string, file: string, forced?: ClientFormat): ConfigEntries {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !root) {
@@ -40,7 +40,7 @@ export function findServerEntries(text: string, file: string): ConfigEntries {
   }
   if (root.type !== 'object') throw new WardenError('config', `${file}: the top level must be a JSON object`);
   const topKeys = (root.children ?? []).map((p) => String(p.children?.[0]?.value));
-  const format = detectFormat(file, topKeys);
+  const format = forced ?? detectFormat(file, topKeys);
   const entries: ServerEntry[] = [];
   for (const mapPath of CLIENT_FORMATS[format].serverMaps) {
     for (const { node, prefix } of resolveMaps(root, mapPath, '')) {
@@ -81,7 +81,8 @@ function indentBefore(text: string, offset: number): string {
   return /^[ \t]*$/.test(before) ? before : '';
 }
 
-function lineCol(text: string, offset: number): string {
+/** `:line:column` of an offset, for messages. */
+export function lineCol(text: string, offset: number): string {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return `:${line}:${offset - before.lastIndexOf('\n')}`;

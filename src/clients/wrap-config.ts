@@ -1,19 +1,25 @@
-import { isRecord } from '../util/is-record.ts';
-import type { ClientFormat } from './client-formats.ts';
-import { type ServerEntry, findServerEntries } from './server-entries.ts';
+import { CLIENT_FORMATS, type ClientFormat, type EntryShape } from './client-formats.ts';
+import type { VariableContext } from './client-variables.ts';
+import { type Edit, applyEdits, openDocument } from './config-document.ts';
+import { readEntry } from './server-shape.ts';
+import { editsSinceWrap } from './unwrap-check.ts';
+import { wardenCommandProblem } from './warden-self.ts';
 import { type WardenLaunchOptions, wardenLaunch } from './warden-entry.ts';
 
-/** The reserved key inside a wrapped entry that holds the original entry's exact text. */
-export const WRAP_KEY = 'x-mcp-warden';
+export { WRAP_KEY } from './config-document.ts';
 
 /** What happened to one server. */
 export interface EntryChange {
   server: string;
-  action: 'wrapped' | 'unwrapped' | 'already-wrapped' | 'not-wrapped' | 'skipped';
-  /** Why it was skipped, or a warning about the wrapped entry. */
+  action: 'wrapped' | 'unwrapped' | 'already-wrapped' | 'not-wrapped' | 'skipped' | 'kept';
+  /** Why it was skipped or kept, or what the summary should say about the wrapped entry. */
   note?: string;
-  /** The roots the wrapped server gets. */
+  /** The roots the wrapped server gets (as written: client variables unexpanded). */
   roots?: string[];
+  /** The edits made to the entry after wrapping that unwrapping would lose (action "kept"). */
+  edited?: string[];
+  /** The `run` arguments written for the server (before `--`), for validation. */
+  runArgs?: string[];
 }
 
 /** The result of wrapping or unwrapping one config text. `text` equals the input when nothing changed. */
@@ -21,151 +27,146 @@ export interface ConfigEdit {
   format: ClientFormat;
   text: string;
   changes: EntryChange[];
+  /** Every server name in the file (to check --server). */
+  names: string[];
 }
 
-export interface WrapOptions extends WardenLaunchOptions {
+export interface WrapOptions extends Omit<WardenLaunchOptions, 'variables' | 'variableContext'> {
   /** Only these servers (names as listed); undefined/empty: every stdio server. */
   servers?: readonly string[];
+  /** Force a format instead of detecting it. */
+  format?: ClientFormat;
+  /** What is known now about the client's variables (the format decides which syntax applies). */
+  variableContext?: VariableContext;
 }
-
-const HTTP_TYPES = new Set(['http', 'sse', 'streamable-http', 'streamableHttp', 'ws', 'websocket']);
 
 /**
  * Rewrite the stdio servers of a client config so each is launched through `mcp-warden run`. Works on
  * the original text: only the bytes of each wrapped entry change, so comments, whitespace and key order
- * elsewhere are kept. The wrapped entry keeps every other key (env, cwd, type...) in place and carries the
- * original entry's exact text under "x-mcp-warden".original, from which {@link unwrapConfig} restores it
- * byte for byte. Entries already wrapped are left alone, so wrapping twice changes nothing. Pure (the
- * file system is reached only through `options.isDirectory`).
+ * elsewhere are kept. The wrapped entry keeps every other key (env, cwd, type...) and carries the original
+ * entry's exact text (JSON: under "x-mcp-warden".original; TOML/YAML: in a comment), from which
+ * {@link unwrapConfig} restores it byte for byte. Entries already wrapped are left alone, so wrapping twice
+ * changes nothing. Pure (the file system is reached only through the options' path lookups).
  */
 export function wrapConfig(text: string, file: string, options: WrapOptions): ConfigEdit {
-  const { format, entries } = findServerEntries(text, file);
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const unit = indentUnit(text);
+  const doc = openDocument(text, file, options.format);
+  const info = CLIENT_FORMATS[doc.format];
   const changes: EntryChange[] = [];
-  const edits: { offset: number; length: number; text: string }[] = [];
-  for (const entry of entries) {
+  const edits: Edit[] = [];
+  for (const entry of doc.entries) {
     if (options.servers && options.servers.length > 0 && !options.servers.includes(entry.name)) continue;
-    const value = entry.value;
-    if (!isRecord(value)) {
-      changes.push({ server: entry.name, action: 'skipped', note: 'not an object' });
-      continue;
-    }
-    if (WRAP_KEY in value) {
-      changes.push({ server: entry.name, action: 'already-wrapped' });
-      continue;
-    }
-    if (typeof value.url === 'string' || (typeof value.type === 'string' && HTTP_TYPES.has(value.type))) {
+    if (entry.original !== undefined) {
       changes.push({
         server: entry.name,
-        action: 'skipped',
-        note: 'HTTP server: left alone (the warden sandboxes stdio servers; see mcp-warden gateway)',
+        action: 'already-wrapped',
+        ...staleWarden(entry.value, info.shape),
       });
       continue;
     }
-    if (typeof value.command !== 'string' || value.command === '') {
-      changes.push({ server: entry.name, action: 'skipped', note: 'no command' });
+    if (entry.unsupported) {
+      changes.push({ server: entry.name, action: 'skipped', note: entry.unsupported });
       continue;
     }
-    const args = Array.isArray(value.args)
-      ? value.args.filter((a): a is string => typeof a === 'string')
-      : [];
-    const envNames = isRecord(value.env) ? Object.keys(value.env) : [];
-    const launch = wardenLaunch({ command: value.command, args, envNames }, options);
-    const original = text.slice(entry.offset, entry.offset + entry.length);
-    const next: [string, unknown][] = [];
-    for (const [key, item] of Object.entries(value)) {
-      if (key === 'command') {
-        next.push(['command', launch.command]);
-        if (!('args' in value)) next.push(['args', launch.args]);
-      } else if (key === 'args') next.push(['args', launch.args]);
-      else next.push([key, item]);
+    const read = readEntry(entry.value, info.shape);
+    if (read.kind === 'skip') {
+      changes.push({ server: entry.name, action: 'skipped', note: read.note });
+      continue;
     }
-    next.push([WRAP_KEY, { original }]);
-    edits.push({
-      offset: entry.offset,
-      length: entry.length,
-      text: formatObject(next, entry.indent, unit, eol),
+    const launch = wardenLaunch(read.launch, {
+      ...options,
+      variables: info.variables,
+      ...(options.variableContext ? { variableContext: options.variableContext } : {}),
     });
-    const notes: string[] = [];
-    if (typeof value.envFile === 'string')
+    const entryEdits = entry.wrapEdits({ command: launch.command, args: launch.args });
+    if (entryEdits.length === 0) {
+      changes.push({
+        server: entry.name,
+        action: 'skipped',
+        note: 'its command or args are laid out in a way wrap cannot edit',
+      });
+      continue;
+    }
+    edits.push(...entryEdits);
+    const notes = [...launch.notes];
+    if (typeof (entry.value as { envFile?: unknown }).envFile === 'string') {
       notes.push('variables from envFile are not passed: add --env NAME to its args');
+    }
     if (launch.roots.length === 0) notes.push('no roots: the server sees no host directory (use --root)');
+    const split = launch.args.indexOf('--');
     changes.push({
       server: entry.name,
       action: 'wrapped',
       roots: launch.roots,
+      runArgs: launch.args.slice(launch.args.indexOf('run') + 1, split),
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
     });
   }
-  return { format, text: applyEdits(text, edits), changes };
+  return {
+    format: doc.format,
+    text: applyEdits(text, edits),
+    changes,
+    names: doc.entries.map((e) => e.name),
+  };
 }
 
 /**
- * Restore every wrapped entry (or only `servers`) to the exact text kept in its "x-mcp-warden".original.
- * wrap followed by unwrap gives back the original bytes. Pure.
+ * Restore every wrapped entry (or only `servers`) to the exact text kept when it was wrapped; wrap followed
+ * by unwrap gives back the original bytes. An entry edited after wrapping is kept as it is (action "kept",
+ * `edited` says what would be lost) unless `force`. Pure.
  */
-export function unwrapConfig(text: string, file: string, servers?: readonly string[]): ConfigEdit {
-  const { format, entries } = findServerEntries(text, file);
+export function unwrapConfig(
+  text: string,
+  file: string,
+  servers?: readonly string[],
+  options: { force?: boolean; format?: ClientFormat } = {},
+): ConfigEdit {
+  const doc = openDocument(text, file, options.format);
+  const shape = CLIENT_FORMATS[doc.format].shape;
   const changes: EntryChange[] = [];
-  const edits: { offset: number; length: number; text: string }[] = [];
-  for (const entry of entries) {
+  const edits: Edit[] = [];
+  for (const entry of doc.entries) {
     if (servers && servers.length > 0 && !servers.includes(entry.name)) continue;
-    const original = originalText(entry);
-    if (original === undefined) {
+    if (entry.original === undefined) {
       changes.push({ server: entry.name, action: 'not-wrapped' });
       continue;
     }
-    edits.push({ offset: entry.offset, length: entry.length, text: original });
-    changes.push({ server: entry.name, action: 'unwrapped' });
-  }
-  return { format, text: applyEdits(text, edits), changes };
-}
-
-function originalText(entry: ServerEntry): string | undefined {
-  const value = entry.value;
-  if (!isRecord(value)) return undefined;
-  const marker = value[WRAP_KEY];
-  return isRecord(marker) && typeof marker.original === 'string' ? marker.original : undefined;
-}
-
-function applyEdits(text: string, edits: { offset: number; length: number; text: string }[]): string {
-  let out = text;
-  for (const edit of [...edits].sort((a, b) => b.offset - a.offset)) {
-    out = out.slice(0, edit.offset) + edit.text + out.slice(edit.offset + edit.length);
-  }
-  return out;
-}
-
-/** The file's indentation step: the leading whitespace of its first indented line (default two spaces). */
-function indentUnit(text: string): string {
-  const match = /\n([ \t]+)\S/.exec(text);
-  return match?.[1] ?? '  ';
-}
-
-/** An object as multi-line JSON at `indent`; arrays of scalars stay on one line. */
-function formatObject(
-  entries: readonly [string, unknown][],
-  indent: string,
-  unit: string,
-  eol: string,
-): string {
-  if (entries.length === 0) return '{}';
-  const inner = indent + unit;
-  const lines = entries.map(
-    ([key, value]) => `${inner}${JSON.stringify(key)}: ${formatValue(value, inner, unit, eol)}`,
-  );
-  return `{${eol}${lines.join(`,${eol}`)}${eol}${indent}}`;
-}
-
-function formatValue(value: unknown, indent: string, unit: string, eol: string): string {
-  if (Array.isArray(value)) {
-    if (value.every((item) => item === null || typeof item !== 'object')) {
-      return `[${value.map((item) => JSON.stringify(item)).join(', ')}]`;
+    let edited: string[];
+    try {
+      edited = editsSinceWrap(entry.value, doc.parseOriginal(entry.original, entry.name), shape);
+    } catch {
+      edited = ['the kept original no longer parses'];
     }
-    const inner = indent + unit;
-    return `[${eol}${value.map((item) => inner + formatValue(item, inner, unit, eol)).join(`,${eol}`)}${eol}${indent}]`;
+    if (edited.length > 0 && options.force !== true) {
+      changes.push({
+        server: entry.name,
+        action: 'kept',
+        edited,
+        note: `edited after wrapping: ${edited.join(', ')}`,
+      });
+      continue;
+    }
+    edits.push({ offset: entry.offset, length: entry.length, text: entry.original });
+    changes.push({
+      server: entry.name,
+      action: 'unwrapped',
+      ...(edited.length > 0 ? { edited, note: `lost edits made after wrapping: ${edited.join(', ')}` } : {}),
+    });
   }
-  if (isRecord(value)) return formatObject(Object.entries(value), indent, unit, eol);
-  return JSON.stringify(value) ?? 'null';
+  return {
+    format: doc.format,
+    text: applyEdits(text, edits),
+    changes,
+    names: doc.entries.map((e) => e.name),
+  };
+}
+
+/** A note for an entry an older `wrap` pointed at an unpinned `npx -y mcp-warden` (issue 15, item 5). */
+function staleWarden(value: unknown, shape: EntryShape): { note?: string } {
+  const read = readEntry(value, shape);
+  if (read.kind !== 'stdio') return {};
+  const split = read.launch.args.indexOf('--');
+  const warden = [read.launch.command, ...read.launch.args.slice(0, split < 0 ? undefined : split)];
+  return wardenCommandProblem(warden)
+    ? { note: 'it starts an unpinned "npx -y mcp-warden" (an older wrap): run unwrap, then wrap again' }
+    : {};
 }

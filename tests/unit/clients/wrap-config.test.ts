@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectFormat } from '../../../src/clients/client-formats.ts';
+import { CLIENT_FORMATS, detectFormat } from '../../../src/clients/client-formats.ts';
+import { openDocument } from '../../../src/clients/config-document.ts';
 import { findServerEntries } from '../../../src/clients/server-entries.ts';
+import { readEntry } from '../../../src/clients/server-shape.ts';
 import { WRAP_KEY, unwrapConfig, wrapConfig } from '../../../src/clients/wrap-config.ts';
 import { PROJECT_ROOT } from '../../helpers/warden.ts';
 
@@ -15,10 +17,16 @@ const CASES = [
   ['claude-user.claude.json', '/home/u/.claude.json', 'claude-code-user'],
   ['cursor.mcp.json', '/home/u/.cursor/mcp.json', 'cursor'],
   ['vscode.mcp.json', '/proj/.vscode/mcp.json', 'vscode'],
+  ['windsurf.mcp_config.json', '/home/u/.codeium/windsurf/mcp_config.json', 'windsurf'],
+  ['gemini.settings.json', '/home/u/.gemini/settings.json', 'gemini'],
+  ['cline_mcp_settings.json', '/c/settings/cline_mcp_settings.json', 'cline'],
+  ['zed.settings.json', '/home/u/.config/zed/settings.json', 'zed'],
+  ['codex.config.toml', '/home/u/.codex/config.toml', 'codex'],
+  ['goose.config.yaml', '/home/u/.config/goose/config.yaml', 'goose'],
 ] as const;
 
 const options = {
-  wardenCommand: ['npx', '-y', 'mcp-warden'],
+  wardenCommand: ['/usr/bin/node', '/opt/mcp-warden/main.js'],
   isDirectory: (p: string) => p === '/data/project',
 };
 
@@ -32,7 +40,7 @@ describe.each(CASES)('%s', (fixture, file, format) => {
   const original = load(fixture);
 
   it('detects the format', () => {
-    expect(findServerEntries(original, file).format).toBe(format);
+    expect(openDocument(original, file).format).toBe(format);
   });
 
   it('wraps every stdio server, leaves HTTP entries alone, and unwraps to the same bytes', () => {
@@ -41,17 +49,20 @@ describe.each(CASES)('%s', (fixture, file, format) => {
     const fs = wrapped.changes.find((c) => c.server === 'filesystem');
     expect(fs).toMatchObject({ action: 'wrapped', roots: ['/data/project'] });
     for (const change of wrapped.changes) {
-      if (change.action === 'skipped') expect(change.note).toMatch(/HTTP/);
+      if (change.action === 'skipped')
+        expect(change.note).toMatch(/HTTP|builtin extension|extension's server/);
     }
     // The wrapped filesystem entry runs the warden with the original command after `--`.
-    const entry = findServerEntries(wrapped.text, file).entries.find((e) => e.name === 'filesystem');
-    const value = entry?.value as { command: string; args: string[]; env?: Record<string, string> };
-    expect(value.command).toBe('npx');
+    const entry = openDocument(wrapped.text, file).entries.find((e) => e.name === 'filesystem');
+    const read = readEntry(entry?.value, CLIENT_FORMATS[format].shape);
+    if (read.kind !== 'stdio') throw new Error('filesystem is not a stdio entry after wrapping');
+    const value = read.launch;
+    expect(value.command).toBe('/usr/bin/node');
     const split = value.args.indexOf('--');
-    expect(value.args.slice(0, 5)).toEqual(['-y', 'mcp-warden', 'run', '--profile', 'auto']);
+    expect(value.args.slice(0, 4)).toEqual(['/opt/mcp-warden/main.js', 'run', '--profile', 'auto']);
     expect(value.args.slice(split + 1)).toEqual(['node', '/opt/fs/index.js', '/data/project']);
     expect(value.args.slice(0, split)).toContain('/data/project');
-    for (const name of Object.keys(value.env ?? {})) {
+    for (const name of value.envNames) {
       expect(value.args.slice(0, split).join(' ')).toContain(`--env ${name}`);
     }
     // Everything outside the wrapped entries is untouched.
@@ -82,8 +93,7 @@ describe('wrapConfig details', () => {
       original: '{"env": {"K": "v"}, "command": "srv", "cwd": "/w", "args": ["/data/project"]}',
     });
     expect(value.args).toEqual([
-      '-y',
-      'mcp-warden',
+      '/opt/mcp-warden/main.js',
       'run',
       '--profile',
       'auto',
@@ -107,7 +117,14 @@ describe('wrapConfig details', () => {
       roots: ['/r:ro'],
       servers: ['a'],
     });
-    expect(result.changes).toEqual([{ server: 'a', action: 'wrapped', roots: ['/r:ro'] }]);
+    expect(result.changes).toEqual([
+      {
+        server: 'a',
+        action: 'wrapped',
+        roots: ['/r:ro'],
+        runArgs: ['--profile', 'bwrap', '--root', '/r:ro'],
+      },
+    ]);
     const entries = findServerEntries(result.text, '/x/.mcp.json').entries;
     expect(entries[0]?.value).toMatchObject({
       command: 'node',

@@ -1,0 +1,100 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { loadProfile } from '../config/load-profile.ts';
+import { WardenError } from '../errors.ts';
+import { cacheDir } from '../util/cache-dir.ts';
+import { wardenCommandProblem } from '../clients/warden-self.ts';
+import type { EntryChange } from '../clients/wrap-config.ts';
+import { parseEnvArg, parseRunArgs } from './args.ts';
+import { resolveRoot } from './resolve-root.ts';
+import { loadToolLock } from './tool-lock.ts';
+
+/**
+ * Check the options `wrap` writes into every entry against what `run` accepts, before anything is
+ * written, reusing run's own parser and loaders: the profile must load (and its backend work here),
+ * every --root must be an existing directory, --lock must exist. Throws WardenError (exit 2, or 69 for a
+ * backend that cannot run here) naming the option and the fix.
+ */
+export async function validateWrapOptions(options: {
+  profile: string | undefined;
+  roots: readonly string[];
+  lock: string | undefined;
+}): Promise<void> {
+  const profile = options.profile ?? 'auto';
+  if (profile !== 'auto') {
+    const loaded = loadProfile(profile);
+    const { getBackend } = await import('../sandboxes/registry.ts');
+    const backend = getBackend(loaded.backend);
+    const availability = await backend.probe({ cacheDir: cacheDir() });
+    if (!availability.available) {
+      throw new WardenError(
+        'backend-unavailable',
+        `--profile ${profile}: the ${backend.name} backend cannot run here (${availability.reason}), so every wrapped server would fail`,
+        { hint: availability.fix },
+      );
+    }
+  }
+  for (const root of options.roots) {
+    // A root with client variables is expanded by the client; it can only be checked when it starts.
+    if (!root.includes('$')) resolveRoot(root);
+  }
+  if (options.lock !== undefined) loadToolLock(path.resolve(options.lock));
+}
+
+/** Check what `wrap` wrote for one server with run's parser: every --env name must be one run takes. */
+export function validateWrappedEntry(file: string, change: EntryChange): void {
+  if (!change.runArgs) return;
+  try {
+    const parsed = parseRunArgs([...change.runArgs, '--', 'server']);
+    for (const env of parsed?.env ?? []) parseEnvArg(env);
+  } catch (error) {
+    if (!(error instanceof WardenError)) throw error;
+    throw new WardenError(
+      'usage',
+      `${file}: server "${change.server}": ${error.message}; nothing was written`,
+      {
+        hint: `fix that entry of the config (run would refuse it), or leave it out with --server`,
+      },
+    );
+  }
+}
+
+/**
+ * Check an explicit warden command: a package runner must pin mcp-warden to an exact version, and the
+ * program must exist (absolute, or on PATH).
+ */
+export function validateWardenCommand(words: readonly string[], version: string): void {
+  const problem = wardenCommandProblem(words);
+  if (problem) {
+    throw new WardenError('usage', `--warden-command "${words.join(' ')}": ${problem}`, {
+      hint: `pin it (--warden-command "npx -y mcp-warden@${version}"), or leave --warden-command out to write the path of this warden`,
+    });
+  }
+  const program = words[0] ?? '';
+  if (!findProgram(program)) {
+    throw new WardenError(
+      'usage',
+      `--warden-command "${words.join(' ')}": ${program} is not an executable ${path.isAbsolute(program) ? 'file' : 'on PATH'}`,
+      {
+        hint: 'give the absolute path of the program the client should start',
+      },
+    );
+  }
+}
+
+function findProgram(program: string): boolean {
+  const candidates = program.includes('/')
+    ? [path.resolve(program)]
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, program));
+  return candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
