@@ -172,6 +172,7 @@ export async function policyContext(prepared: PreparedSession, lockFile?: string
     home: homeDir(),
     realpath: hostPaths.realpath,
     readlink: hostPaths.readlink,
+    exists: hostPaths.exists,
     ...(file === undefined ? {} : (await import('./tool-lock.ts')).loadToolLock(file)),
   };
 }

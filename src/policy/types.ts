@@ -59,6 +59,8 @@ export interface ToolInfo {
   pathParams: ReadonlySet<string>;
   /** Top-level argument names the input schema declares and does not mark as paths. */
   otherParams: ReadonlySet<string>;
+  /** Top-level argument names the input schema marks as glob patterns (by name or description). */
+  globParams: ReadonlySet<string>;
 }
 
 /** Read-only view of the session that the supervisor maintains; policy never mutates it. */
@@ -91,6 +93,11 @@ export interface PolicyContext {
   home: string;
   realpath: (path: string) => string | undefined;
   readlink: (path: string) => string | undefined;
+  /**
+   * lstat(2): true when anything (a dangling symlink too) exists at `path`. Lets the policy skip a
+   * relative name that reaches nothing in one cheap lookup; undefined: realpath and readlink are asked.
+   */
+  exists?: (path: string) => boolean;
   /** Tool pins from the lock file (name → sha256); undefined: no lock, pins are learned per session. */
   lock?: ReadonlyMap<string, string>;
 }

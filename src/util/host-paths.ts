@@ -13,6 +13,14 @@ export const hostPaths = {
       return undefined;
     }
   },
+  /** True when anything (a dangling symlink too) exists at `p`; never throws (a thrown ENOENT costs more than lstat). */
+  exists(p: string): boolean {
+    try {
+      return lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      return false;
+    }
+  },
   /** The target of a symlink; undefined when `p` is not a symlink or does not exist. */
   readlink(p: string): string | undefined {
     try {

@@ -39,6 +39,7 @@ const ctx: PolicyContext = {
   home: path.join(base, 'home'),
   realpath: hostPaths.realpath,
   readlink: hostPaths.readlink,
+  exists: hostPaths.exists,
 };
 
 const TOOLS = learnTools({
@@ -69,6 +70,44 @@ const OUTSIDE = [
   `${ROOT}/\ud800`,
   ' /etc/passwd',
   '..',
+  // Issue 20 item 7: spellings other consumers derive (URL parsers, glob libraries, servers that map
+  // a URI of their own scheme or a relative name onto a directory with symlinks in it).
+  'link-out/passwd',
+  'file:///etc/passwd\n',
+  '/etc/passwd\r\n',
+  'fi\nle:///etc/passwd',
+  'notes://../outside/secret',
+  'notes://..%2Foutside%2Fsecret',
+  'notes://%2E%2E/outside/secret',
+  'notes:///etc/passwd',
+  'notes://link-out/passwd',
+  '%2e%2e%2foutside%2fsecret',
+  '{/etc/passwd,x}',
+  `{..,x}/outside/*`,
+];
+
+/** Harmless words a text argument carries: joined by spaces or line breaks they must never be refused. */
+const PROSE = [
+  'see',
+  'notes:',
+  '1/2',
+  'done.',
+  'e.g.',
+  'v1.2.3',
+  'https://example.com/a/../b',
+  'http://localhost:8080/x',
+  'mailto:a@example.com',
+  '{a,b}',
+  '{"k":"/etc/passwd"}',
+  'x/y.txt',
+  'sub/',
+  '50%',
+  '/*',
+  '*/',
+  '../up',
+  'return a/b;',
+  're:',
+  '~',
 ];
 
 const jsonLeaf = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null));
@@ -244,6 +283,43 @@ describe('fuzz: framing, parsing and policy never crash and never disagree with 
       );
       // Most attacks must reach decide(): a generator that framing always refuses would prove nothing.
       expect(decided).toBeGreaterThan(settings(3000).numRuns * 0.9);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'prose and code in a text argument are never refused',
+    () => {
+      // A space next to every line break: joined by a URL parser, the lines are still prose.
+      const separator = fc.constantFrom(' ', ' \n', '\n ', ' \r\n', '\t ');
+      const prose = fc
+        .tuple(fc.array(fc.tuple(fc.constantFrom(...PROSE), separator), { minLength: 2, maxLength: 12 }))
+        .map(([words]) => words.map(([word, sep]) => word + sep).join(''))
+        // Two or more words; a single line must not start as a path does (that one is checked).
+        .filter(
+          (text) =>
+            /\S\s+\S/.test(text) && (/[\n\r]/.test(text.trim()) || !/^(?:\/|\.\.\/)/.test(text.trim())),
+        );
+      fc.assert(
+        fc.property(prose, (text) => {
+          counter.add();
+          const line = encodeLine({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'tools/call',
+            params: { name: 'echo', arguments: { text } },
+          });
+          const parsed = parseLine(line.subarray(0, -1), { maxDepth: 64 });
+          if (!parsed.ok) throw new Error('prose must parse');
+          const verdict = decide(
+            { direction: 'client', message: parsed.message, bytes: line.length },
+            emptyState(),
+            ctx,
+          );
+          expect(verdict, JSON.stringify(text)).toEqual({ action: 'allow' });
+        }),
+        settings(2000),
+      );
     },
     TIMEOUT,
   );

@@ -1,5 +1,13 @@
-/** Result of reading a path-bearing string: the paths it may denote, or why it is refused. */
-export type Reading = { ok: true; paths: string[] } | { ok: false; why: string };
+/**
+ * Result of reading a path-bearing string: the absolute paths it may denote, or why it is refused.
+ * `alsoAt`: further readings that must stay inside some root but never make a write read-only
+ * (a relative path joined to a root other than the first). `entries`: relative names, each with a
+ * root, that must stay inside when their first component exists under that root (a name that
+ * reaches nothing cannot leave through a symlink). Absent means none.
+ */
+export type Reading =
+  | { ok: true; paths: string[]; alsoAt?: string[]; entries?: Array<readonly [root: string, name: string]> }
+  | { ok: false; why: string };
 
 const STILL_ENCODED = /%[0-9A-Fa-f]{2}/;
 

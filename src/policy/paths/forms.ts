@@ -73,7 +73,8 @@ export function hasFileScheme(value: string): boolean {
 /** A `..` component, with / and \ both read as separators. */
 const DOT_DOT_COMPONENT = /(?:^|[\\/])\.\.(?:[\\/]|$)/;
 
-function looksLikePath(form: string): boolean {
+/** True when one spelling, as it is, looks like a path: absolute, `~`, `file:`, Windows, or a `..` component. */
+export function looksLikePath(form: string): boolean {
   return (
     form.startsWith('/') ||
     /^~[^\s/]*(?:\/|$)/.test(form) ||

@@ -1,18 +1,24 @@
 import { matchesGlob } from '../glob.ts';
-import { anchorValue } from '../paths/anchor.ts';
-import { isPathLike } from '../paths/forms.ts';
+import { anchorReading } from '../paths/anchor.ts';
+import { MESSAGE_EXPANSION_CHARS } from '../paths/braces.ts';
+import type { ExpansionBudget } from '../paths/braces.ts';
 import { createResolver } from '../paths/resolver.ts';
 import type { Resolver } from '../paths/resolver.ts';
+import { mayNameFile, siteReading } from '../paths/site-reading.ts';
+import type { Role } from '../paths/site-reading.ts';
 import { describeSite, walkStrings } from '../paths/walk.ts';
+import { isGlobName } from '../tool-info.ts';
 import type { PolicyContext, SessionView, ToolInfo } from '../types.ts';
 import { clip, isRecord, reject } from './shared.ts';
 import type { Rejection } from './shared.ts';
 
 /**
- * Anchor every path in a client message's params (DESIGN "Path anchoring"). Path-like strings are
- * checked wherever they sit; for tools/call, arguments the tool's schema marks as paths are checked
- * even when relative. Multi-line strings in a known tool's non-path arguments are text, not paths.
- * For tools the policy treats as writing, every checked path must also land in a read-write root.
+ * Anchor every path in a client message's params (DESIGN "Path anchoring"). Every string, wherever
+ * it sits, is read in every spelling a consumer might act on (see siteReading): path-like spellings
+ * are anchored, relative names must not leave a root through a symlink, and for tools/call the
+ * arguments the tool's schema marks as paths are anchored even when relative. Multi-line strings in
+ * a known tool's declared non-path arguments are text: only their single-line spellings count.
+ * For tools the policy treats as writing, every anchored path must also land in a read-write root.
  */
 export function checkRequestPaths(
   method: string,
@@ -25,10 +31,17 @@ export function checkRequestPaths(
   const tool = toolName === undefined ? undefined : state.tools.get(toolName);
   const writes = toolName !== undefined && matchesGlob(toolName, ctx.policy.tools.write);
   let resolver: Resolver | undefined; // one per message, made when the first path needs anchoring
+  let budget: ExpansionBudget | undefined; // likewise, for brace expansion
   return walkStrings(params, isCall, (value, isKey, argument, at) => {
-    if (!mustCheck(value, isKey, argument, tool)) return undefined;
-    resolver ??= createResolver(ctx.realpath, ctx.readlink);
-    const anchoring = anchorValue(value, ctx, resolver);
+    const role = roleOf(isKey, argument, tool);
+    if (role !== 'path' && !mayNameFile(value)) return undefined; // the common case: plain text
+    budget ??= { chars: MESSAGE_EXPANSION_CHARS };
+    const isGlob = (): boolean =>
+      role === 'path' || (!isKey && argument !== undefined && isGlobArgument(argument, tool));
+    const reading = siteReading(value, { role, isGlob, budget }, ctx);
+    if (reading === undefined) return undefined;
+    resolver ??= createResolver(ctx.realpath, ctx.readlink, undefined, ctx.exists);
+    const anchoring = anchorReading(reading, ctx, resolver);
     if (!anchoring.inside) {
       return reject('deny', 'path.outside-root', `${describeSite(at, isKey)} ${anchoring.why}`, value);
     }
@@ -40,14 +53,12 @@ export function checkRequestPaths(
   });
 }
 
-function mustCheck(
-  value: string,
-  isKey: boolean,
-  argument: string | undefined,
-  tool: ToolInfo | undefined,
-): boolean {
-  if (isKey || tool === undefined || argument === undefined) return isPathLike(value);
-  if (tool.pathParams.has(argument)) return true;
-  if (tool.otherParams.has(argument) && /[\n\r]/.test(value)) return false; // file contents, not a path
-  return isPathLike(value);
+function roleOf(isKey: boolean, argument: string | undefined, tool: ToolInfo | undefined): Role {
+  if (isKey || tool === undefined || argument === undefined) return 'unknown';
+  if (tool.pathParams.has(argument)) return 'path';
+  return tool.otherParams.has(argument) ? 'text' : 'unknown';
+}
+
+function isGlobArgument(argument: string, tool: ToolInfo | undefined): boolean {
+  return tool?.globParams.has(argument) === true || isGlobName(argument);
 }

@@ -70,6 +70,7 @@ export function makeCtx(
     home: tree.home,
     realpath: hostPaths.realpath,
     readlink: hostPaths.readlink,
+    exists: hostPaths.exists,
   };
 }
 

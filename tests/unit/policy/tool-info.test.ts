@@ -68,3 +68,31 @@ describe('learnTools', () => {
     expect([...(tools.get('t')?.otherParams ?? [])].sort()).toEqual(['b', 'c']);
   });
 });
+
+describe('learnTools: glob parameters', () => {
+  const globs: [string, Record<string, unknown>, boolean][] = [
+    ['pattern', {}, true],
+    ['excludePatterns', {}, true],
+    ['glob', {}, true],
+    ['include', {}, true],
+    ['exclude_globs', {}, true],
+    ['q', { description: 'A glob to match' }, true],
+    ['filter', { description: 'Wildcard pattern such as *.md' }, true],
+    ['query', { description: 'Text to look for' }, false],
+    ['path', {}, false],
+    ['patron', {}, false],
+  ];
+
+  it.each(globs)('property %s %j → glob param %s', (key, spec, isGlob) => {
+    const tools = learnTools({ tools: [{ name: 't', inputSchema: schema({ [key]: spec }) }] });
+    expect(tools.get('t')?.globParams.has(key)).toBe(isGlob);
+  });
+
+  it('a path parameter can be a glob too', () => {
+    const tools = learnTools({
+      tools: [{ name: 't', inputSchema: schema({ files: { description: 'Glob of file paths' } }) }],
+    });
+    expect(tools.get('t')?.pathParams.has('files')).toBe(true);
+    expect(tools.get('t')?.globParams.has('files')).toBe(true);
+  });
+});

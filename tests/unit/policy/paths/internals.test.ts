@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PolicySchema } from '../../../../src/config/policy-schema.ts';
-import { anchorValue, isWithin } from '../../../../src/policy/paths/anchor.ts';
+import { anchorReading, anchorValue, isWithin } from '../../../../src/policy/paths/anchor.ts';
 import { readFileUri } from '../../../../src/policy/paths/file-uri.ts';
 import { isPathLike } from '../../../../src/policy/paths/forms.ts';
 import { kernelResolve } from '../../../../src/policy/paths/kernel.ts';
@@ -138,5 +138,49 @@ describe('resolver budget', () => {
       inside: true,
       readOnly: false,
     });
+  });
+});
+
+describe('relative names are followed only where their first component exists', () => {
+  const ctx = {
+    policy: PolicySchema.parse({}),
+    roots: [{ path: '/r', realPath: '/r', readOnly: false }],
+    home: '/r',
+    realpath: (p: string) => p,
+    readlink: fakeReadlink,
+  };
+  const existing = new Set(['/r/out', '/r/in', '/r/d']);
+
+  it('one lookup for a name that reaches nothing, however deep', () => {
+    const seen: string[] = [];
+    const resolver = createResolver(
+      () => undefined,
+      (p) => (seen.push(p), fakeReadlink(p)),
+      100,
+      (p) => (seen.push(`exists ${p}`), existing.has(p)),
+    );
+    const reading = { ok: true as const, paths: [], entries: [['/r', 'missing/a/b/c'] as const] };
+    expect(anchorReading(reading, ctx, resolver)).toEqual({ inside: true, readOnly: false });
+    expect(seen).toEqual(['exists /r/missing']);
+  });
+
+  it('follows an existing one through its symlinks', () => {
+    const resolver = createResolver(
+      () => undefined,
+      fakeReadlink,
+      100,
+      (p) => existing.has(p),
+    );
+    const out = { ok: true as const, paths: [], entries: [['/r', 'out/passwd'] as const] };
+    const inside = { ok: true as const, paths: [], entries: [['/r', 'in/x'] as const] };
+    expect(anchorReading(out, ctx, resolver)).toMatchObject({ inside: false });
+    expect(anchorReading(inside, ctx, resolver)).toEqual({ inside: true, readOnly: false });
+  });
+
+  it('without an exists lookup, asks readlink then realpath', () => {
+    const resolver = createResolver((p) => (existing.has(p) ? p : undefined), fakeReadlink);
+    expect(resolver.exists('/r/out')).toBe(true); // a symlink: readlink answers
+    expect(resolver.exists('/r/d')).toBe(true); // a directory: realpath answers
+    expect(resolver.exists('/r/nothing')).toBe(false);
   });
 });
