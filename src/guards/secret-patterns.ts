@@ -1,38 +1,44 @@
+import { findPrivateKeys } from './private-key-scanner.ts';
+
 /**
  * Credential patterns for redaction. Each has a stable id (shown in the marker and counted in the audit
- * event) and a regex whose match — or, when the regex has a capture group named `secret`, that group —
- * is replaced. Patterns are anchored on distinctive prefixes or key names so ordinary text is left alone.
+ * event) and either a regex whose match — or, when the regex has a capture group named `secret`, that
+ * group — is replaced, or a hand-written scanner. Patterns are anchored on distinctive prefixes or key
+ * names so ordinary text is left alone.
+ *
+ * Every pattern runs on untrusted server text, so every one must take time linear in that text
+ * (tests/unit/guards/linear-time.test.ts pumps each with its own prefixes and separators):
+ * - no repetition of alternatives that can match the same text (that backtracks exponentially);
+ * - an unbounded run may only be followed by something its class excludes, and a pattern that can
+ *   fail after a run must not be able to start again inside that run (else every start rescans it:
+ *   quadratic) — hence the look-behinds on the token patterns below;
+ * - shapes that need more than that (PEM blocks) are scanned by hand.
  */
-export interface SecretPattern {
-  id: string;
-  /** Global regex. With a named group `secret`, only that group is replaced. */
-  regex: RegExp;
-  /** Matches whose secret part satisfies this are left alone (placeholders such as `${PASSWORD}`). */
-  ignore?: (secret: string) => boolean;
-}
+export type SecretPattern =
+  | {
+      id: string;
+      /** Global regex. With a named group `secret`, only that group is replaced. */
+      regex: RegExp;
+      /** Matches whose secret part satisfies this are left alone (placeholders such as `${PASSWORD}`). */
+      ignore?: (secret: string) => boolean;
+    }
+  | {
+      id: string;
+      /** A linear scanner: the [start, end) ranges to replace, in order, not overlapping. */
+      find: (text: string) => [number, number][];
+    };
 
-// Base64 body of a PEM block: base64 lines, optional `Header: value` lines (encrypted PEM), and the
-// literal `\n` of a PEM pasted into JSON or code.
-const PEM_BODY = String.raw`(?:[A-Za-z0-9+/=\s]|\\[nr]|[A-Za-z-]+:[^\n]*\n){32,}?`;
-
-/** Values that are obviously placeholders in docs and templates, not passwords. */
+/** Values that are obviously placeholders in docs and templates, not passwords (at most 256 characters). */
 function isPlaceholder(secret: string): boolean {
-  return (
-    /^(?:\$\{?[\w.-]*\}?|<[^>]*>|\{\{?[^}]*\}?\}|%[sd]|\*+|x+|\.\.\.|:?\w*pass(?:word)?\w*|secret|changeme|\?)$/i.test(
-      secret,
-    ) || /[${}<>]/.test(secret)
-  );
+  if (/[${}<>]/.test(secret)) return true;
+  // `\w*pass\w*` as a regex backtracks over every split; a word containing "pass" is the same set.
+  if (/^:?\w+$/.test(secret) && /pass/i.test(secret)) return true;
+  return /^(?:%[sd]|\*+|x+|\.\.\.|secret|changeme|\?)$/i.test(secret);
 }
 
 /** The built-in credential patterns, most specific first. */
 export const SECRET_PATTERNS: readonly SecretPattern[] = [
-  {
-    id: 'private-key',
-    regex: new RegExp(
-      String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----${PEM_BODY}-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`,
-      'g',
-    ),
-  },
+  { id: 'private-key', find: findPrivateKeys },
   { id: 'aws-access-key-id', regex: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g },
   {
     id: 'aws-secret-access-key',
@@ -49,7 +55,12 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   { id: 'anthropic-api-key', regex: /\bsk-ant-[A-Za-z0-9_-]{20,}/g },
   { id: 'openai-api-key', regex: /\bsk-(?:proj-|svcacct-)[A-Za-z0-9_-]{20,}|\bsk-[A-Za-z0-9]{48}\b/g },
   { id: 'npm-token', regex: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  { id: 'jwt', regex: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g },
+  {
+    id: 'jwt',
+    // Not after a token character: in `eyJ-eyJ-eyJ-…` only the first can start, so a failing start
+    // never rescans a run another start already read.
+    regex: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g,
+  },
   {
     id: 'connection-string-password',
     regex: /\b[a-zA-Z][a-zA-Z0-9+.-]{1,30}:\/\/[^\s:@/'"`]{1,128}:(?<secret>[^\s@/'"`]{1,256})@/g,

@@ -9,9 +9,13 @@ import {
 } from './rules/ids.ts';
 import { checkClientMethod, checkServerMethod } from './rules/methods.ts';
 import { checkRequestPaths } from './rules/paths.ts';
-import { checkResultUris, checkUpdatedUri } from './rules/response-uris.ts';
+import { guardServerContent } from './rules/server-content.ts';
 import { checkArgumentSizes } from './rules/sizes.ts';
-import { checkWithheldTool, reviewToolDefinitions } from './rules/tool-definitions.ts';
+import {
+  checkWithheldTool,
+  reviewOtherDefinitions,
+  reviewToolDefinitions,
+} from './rules/tool-definitions.ts';
 import { checkToolCall, filterListedTools } from './rules/tools.ts';
 import type { PolicyContext, PolicyInput, SessionView, Verdict } from './types.ts';
 
@@ -24,7 +28,12 @@ import type { PolicyContext, PolicyInput, SessionView, Verdict } from './types.t
 export function decide(input: PolicyInput, state: SessionView, ctx: PolicyContext): Verdict {
   return input.direction === 'client'
     ? decideClient(input.message, input.bytes, state, ctx)
-    : decideServer(input.message, state, ctx);
+    : decideServerMessage(
+        input.message,
+        state,
+        ctx,
+        input.text === undefined ? undefined : { text: input.text, bytes: input.bytes },
+      );
 }
 
 function decideClient(input: JsonRpcMessage, bytes: number, state: SessionView, ctx: PolicyContext): Verdict {
@@ -50,6 +59,21 @@ function decideClient(input: JsonRpcMessage, bytes: number, state: SessionView, 
   return allow();
 }
 
+/**
+ * A server message: its structure first (ids, methods, listings), then one walk over every string of
+ * what would be forwarded (rules/server-content.ts: links, escapes, secrets).
+ */
+function decideServerMessage(
+  input: JsonRpcMessage,
+  state: SessionView,
+  ctx: PolicyContext,
+  line: { text: string; bytes: number } | undefined,
+): Verdict {
+  const verdict = decideServer(input, state, ctx);
+  if (verdict.action !== 'allow') return verdict;
+  return guardServerContent(verdict, input.message, ctx, line);
+}
+
 function decideServer(input: JsonRpcMessage, state: SessionView, ctx: PolicyContext): Verdict {
   switch (input.kind) {
     case 'error':
@@ -67,7 +91,13 @@ function decideServer(input: JsonRpcMessage, state: SessionView, ctx: PolicyCont
             : undefined;
         return filterListedTools(input.message, ctx.policy, review);
       }
-      return checkResultUris(method, result, ctx) ?? allow();
+      const reviewed = reviewOtherDefinitions(method, result, ctx);
+      if (!reviewed) return allow();
+      return {
+        action: 'allow',
+        rewrite: { ...input.message, result: reviewed.result },
+        withheld: reviewed.withheld,
+      };
     }
     case 'request':
       return (
@@ -76,10 +106,8 @@ function decideServer(input: JsonRpcMessage, state: SessionView, ctx: PolicyCont
         allow()
       );
     case 'notification': {
-      const { method, params } = input.message;
-      const rejection = checkServerMethod('notification', method, ctx.policy);
+      const rejection = checkServerMethod('notification', input.message.method, ctx.policy);
       if (rejection) return rejection;
-      if (method === 'notifications/resources/updated') return checkUpdatedUri(params, ctx) ?? allow();
       return allow();
     }
   }

@@ -22,13 +22,18 @@ interface Detector {
 
 // Each detector looks at one string of a definition. They are tuned against the real servers in
 // tests/integration/scan.test.ts: ordinary "Read the contents of a file" wording must not trip them.
+// The warden runs them on what an untrusted server lists, so each must take time linear in the text
+// (tests/unit/guards/linear-time.test.ts): unbounded runs end at a character their class excludes,
+// repetitions never nest, and a start that fails cannot be retried inside the run it read.
 const DETECTORS: readonly Detector[] = [
   {
     id: 'hidden-instructions',
     severity: 'critical',
     message: 'hidden instruction block addressed to the model',
+    // `[^<>]*>` and a comment body that stops at the next `<!--`: a start that fails never rescans
+    // the text of another start, so the search stays linear (see DETECTORS above).
     regex:
-      /<\s*\/?\s*(?:important|system|instructions?|secret|hidden|admin|assistant|prompt)\b[^>]*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<!--[\s\S]*?-->/i,
+      /<\s*(?:\/\s*)?(?:important|system|instructions?|secret|hidden|admin|assistant|prompt)\b[^<>]*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<!--(?:(?!<!--|-->)[\s\S])*-->/i,
   },
   {
     id: 'instruction-override',

@@ -60,6 +60,16 @@ export class LineWriter {
     this.write(NEWLINE);
   }
 
+  /** Bytes written but not yet handed to the OS (the reader is slower, or stopped reading). */
+  get pendingBytes(): number {
+    return this.#out.writableLength;
+  }
+
+  /** True while the destination is full: a write now only grows the buffer. */
+  get backedUp(): boolean {
+    return this.#out.writableNeedDrain;
+  }
+
   /** Resolves when everything written so far has been handed to the OS. */
   flush(): Promise<void> {
     if (this.closed) return Promise.resolve();

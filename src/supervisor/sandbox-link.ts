@@ -75,6 +75,16 @@ export class SandboxLink {
     this.#stdin.write(line);
   }
 
+  /** Bytes waiting for the server to read its stdin. */
+  get pendingBytes(): number {
+    return this.#stdin.pendingBytes;
+  }
+
+  /** True while the server's stdin is full (it is not reading, or slower than what is sent). */
+  get backedUp(): boolean {
+    return this.#stdin.backedUp;
+  }
+
   /** Lifecycle ladder (graceful) or immediate SIGKILL; resolves when the sandbox and its children are gone. */
   stop(graceful: boolean): Promise<ExitInfo> {
     return this.#sandbox.stop({ graceful });

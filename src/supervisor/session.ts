@@ -4,8 +4,14 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Profile } from '../config/profile-schema.ts';
 import { decide } from '../policy/decide.ts';
 import { learnTools } from '../policy/tool-info.ts';
-import { guardServerMessage } from '../guards/guard-message.ts';
-import type { Direction, PolicyContext, RuleId, ToolsReview, Verdict } from '../policy/types.ts';
+import type {
+  Direction,
+  PolicyContext,
+  RuleId,
+  ToolsReview,
+  Verdict,
+  WithheldDefinition,
+} from '../policy/types.ts';
 import { idKey, type JsonRpcId, type JsonRpcMessage } from '../protocol/json-rpc.ts';
 import { LineFramer } from '../protocol/line-framer.ts';
 import { parseLine } from '../protocol/parse-line.ts';
@@ -42,6 +48,23 @@ export interface SessionOptions {
 type Phase = 'running' | 'down' | 'ending' | 'ended';
 
 /**
+ * The warden's own tools/list after notifications/tools/list_changed: none in flight (`idle`), one in
+ * flight, or one in flight and another due when it settles (`again`, however many notices came).
+ */
+type Relist = 'idle' | 'in-flight' | 'again';
+
+/**
+ * Most bytes that may wait for the server to read its stdin before it counts as not reading. Client
+ * lines stop being read while the server's stdin is full (LineWriter back-pressure) and the warden's
+ * own writes are bounded (one re-list, cancellations skipped while full), so an honest flow never
+ * holds more than about one client message, the handshake replay and a chunk: twice the client message
+ * cap plus a margin. Past it the server is killed rather than letting the warden's memory grow.
+ */
+function maxPendingToServer(clientMessageBytes: number): number {
+  return 2 * clientMessageBytes + 1024 * 1024;
+}
+
+/**
  * One mediated session: client ⇄ framing ⇄ policy ⇄ sandbox. Owns the sandbox's whole lifecycle.
  * Client breaches are answered with -32001 and never forwarded; server breaches kill the sandbox,
  * answer in-flight requests with -32002, then end the session (exit 70) or restart on demand.
@@ -63,6 +86,7 @@ export class Session {
   #replaying = false;
   /** Internal tools/list requests sent after notifications/tools/list_changed. */
   #relists = 0;
+  #relist: Relist = 'idle';
   /** Why the warden is stopping the current sandbox (for its sandbox.stop event). */
   #stopReason = '';
   #resolveDone!: (code: number) => void;
@@ -236,11 +260,15 @@ export class Session {
     if (method === 'tools/list' && this.#state.clientInFlight.get(idKey(id))?.internal) {
       // The warden's own request (re-listing tools): nobody to answer, just stop waiting.
       this.#state.abandon(id);
+      this.#relistSettled();
       return;
     }
     this.#audit('client', { action: 'deny', rule: 'request.timeout', reason }, method, tool);
     this.#state.abandon(id);
     this.#toClient.write(encodeLine(policyError(id, 'request.timeout', reason)));
+    // Cancellation is advisory. A server whose stdin is full has not even read the request yet: a
+    // cancel per timed-out request would only grow what waits for it.
+    if (this.#link?.backedUp) return;
     this.#toServer(
       encodeLine({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }),
     );
@@ -257,7 +285,21 @@ export class Session {
       this.#queue.push(line);
       return;
     }
-    this.#link?.write(line);
+    this.#writeToSandbox(line);
+  }
+
+  /** Write to the current sandbox's stdin; a server that lets too much pile up is killed (see maxPendingToServer). */
+  #writeToSandbox(line: Buffer): void {
+    const link = this.#link;
+    if (!link) return;
+    link.write(line);
+    const limit = maxPendingToServer(this.#o.profile.policy.limits.clientMessageBytes);
+    if (link.pendingBytes > limit) {
+      this.#serverBreach(
+        'rate.exceeded',
+        `the server stopped reading its input: ${link.pendingBytes} bytes wait for it (limit ${limit})`,
+      );
+    }
   }
 
   #clientViolation(id: JsonRpcId | undefined, rule: RuleId, reason: string): void {
@@ -290,7 +332,7 @@ export class Session {
       return;
     }
     const verdict = decide(
-      { direction: 'server', message: parsed.message, bytes: line.length },
+      { direction: 'server', message: parsed.message, bytes: line.length, text: parsed.text },
       this.#state,
       this.#o.policy,
     );
@@ -312,12 +354,14 @@ export class Session {
       return;
     }
     if (verdict.tools) this.#applyToolsReview(verdict.tools);
+    if (verdict.withheld) this.#auditWithheld(verdict.withheld);
     if (kind === 'result' || kind === 'error') {
       const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
       if (request?.method === 'tools/list' && kind === 'result')
         this.#state.learnTools(learnTools(message.result));
       if (request?.internal) {
         if (request.method === 'initialize') this.#finishReplay();
+        else if (request.method === 'tools/list') this.#relistSettled();
         return;
       }
     } else if (kind === 'request') {
@@ -325,21 +369,25 @@ export class Session {
     } else if (message.method === 'notifications/tools/list_changed') {
       this.#relistTools();
     }
-    const outgoing = verdict.rewrite ?? message;
-    const guarded = guardServerMessage(parsed.text, outgoing, this.#o.policy.policy.guards);
-    if (guarded) {
+    if (verdict.guarded) {
       this.#o.audit.write({
         event: 'redaction',
         direction: 'server',
         ...('method' in message ? { method: message.method } : {}),
-        secrets: guarded.secrets,
-        controls: guarded.controls,
+        secrets: verdict.guarded.secrets,
+        controls: verdict.guarded.controls,
       });
     }
-    if (guarded) this.#toClient.write(encodeLine(guarded.message));
-    else if (verdict.rewrite) this.#toClient.write(encodeLine(verdict.rewrite));
+    if (verdict.rewrite) this.#toClient.write(encodeLine(verdict.rewrite));
     // Untouched: the server's own bytes, never re-serialised and not copied again.
     else this.#toClient.writeLine(line);
+  }
+
+  /** One audit event per prompt, resource, template or instructions the policy kept from the client. */
+  #auditWithheld(withheld: readonly WithheldDefinition[]): void {
+    for (const { kind, name, rule, reason } of withheld) {
+      this.#o.audit.write({ event: 'definition.withheld', kind, name, rule, reason });
+    }
   }
 
   /** Record a tools/list review; every newly withheld tool is one audit event. */
@@ -362,9 +410,27 @@ export class Session {
   #relistTools(): void {
     const guards = this.#o.policy.policy.guards;
     if (!guards.pinTools && guards.poisonedTools === 'off') return;
+    // At most one re-list in flight: notices that come meanwhile are coalesced into one more after it,
+    // so a server flooding list_changed (and not reading its stdin) cannot queue requests without end.
+    if (this.#relist !== 'idle') {
+      this.#relist = 'again';
+      return;
+    }
+    this.#sendRelist();
+  }
+
+  #sendRelist(): void {
+    this.#relist = 'in-flight';
     const id = `mcp-warden-relist-${++this.#relists}`;
     this.#trackClientRequest(id, 'tools/list', undefined, true);
     this.#toServer(encodeLine({ jsonrpc: '2.0', id, method: 'tools/list' }));
+  }
+
+  /** The re-list in flight was answered or timed out: send the one that was asked for meanwhile. */
+  #relistSettled(): void {
+    const again = this.#relist === 'again';
+    this.#relist = 'idle';
+    if (again && this.#phase === 'running') this.#sendRelist();
   }
 
   #serverBreach(rule: RuleId, reason: string, detail?: string, method?: string): void {
@@ -390,6 +456,7 @@ export class Session {
   }
 
   #answerInFlight(rule: RuleId, reason: string): void {
+    this.#relist = 'idle'; // the re-list in flight, if any, died with the sandbox
     for (const request of this.#state.drainInFlight()) {
       if (!request.internal) this.#toClient.write(encodeLine(terminatedError(request.id, rule, reason)));
     }
@@ -437,6 +504,7 @@ export class Session {
   #flushQueue(): void {
     const queued = this.#queue;
     this.#queue = [];
+    // Client lines held during the restart (not the server's doing): written as before, unchecked.
     for (const line of queued) this.#link?.write(line);
   }
 

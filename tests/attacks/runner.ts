@@ -221,7 +221,7 @@ export async function runCase(c: AttackCase, sessions: BackendSessions): Promise
       warden.send(call(bystander, 'misbehave', { mode: 'hang' }));
       warden.send(
         action.kind === 'server'
-          ? call(breaching, 'emit', { b64: b64(action.emit(ctx)) })
+          ? call(breaching, 'emit', { b64: b64(action.emit(ctx, breaching)) })
           : call(breaching, 'misbehave', { mode: action.mode }),
       );
       let replies: RawMessage[];

@@ -68,8 +68,12 @@ export type Action =
   | { kind: 'request'; method: string; params?: (ctx: AttackContext) => unknown }
   /** A raw client line (without "\n"); it must embed `marker` so the runner can tell if the server saw it. */
   | { kind: 'raw'; line: (ctx: AttackContext, marker: string) => string | Buffer }
-  /** The server misbehaves: writes these exact bytes (a line, "\n" included) or runs a fixture mode. */
-  | { kind: 'server'; emit: (ctx: AttackContext) => string | Buffer }
+  /**
+   * The server misbehaves: writes these exact bytes (a line, "\n" included) or runs a fixture mode.
+   * `requestId` is the id of the client request the server writes them in answer to (the `emit` call),
+   * so the bytes may be that request's own (breaching) answer.
+   */
+  | { kind: 'server'; emit: (ctx: AttackContext, requestId: string) => string | Buffer }
   | { kind: 'server-mode'; mode: string }
   /** A probe run inside the sandbox by the hostile fixture (its arguments are hidden from the policy). */
   | { kind: 'probe'; probe: (ctx: AttackContext) => Record<string, unknown> }

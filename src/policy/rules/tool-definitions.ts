@@ -1,8 +1,9 @@
 import { definitionHash } from '../../scan/definition-hash.ts';
-import { reviewDefinition } from '../../scan/review-definition.ts';
+import { definitionName, reviewDefinition } from '../../scan/review-definition.ts';
+import type { DefinitionKind, Finding } from '../../scan/review-definition.ts';
 import { atLeast, worst } from '../../scan/severity.ts';
 import type { Policy } from '../../config/policy-schema.ts';
-import type { PolicyContext, SessionView, ToolsReview, WithheldTool } from '../types.ts';
+import type { PolicyContext, SessionView, ToolsReview, WithheldDefinition, WithheldTool } from '../types.ts';
 import { clip, isRecord, reject } from './shared.ts';
 import type { Rejection } from './shared.ts';
 
@@ -89,4 +90,93 @@ export function checkWithheldTool(params: unknown, state: SessionView): Rejectio
   const name = isRecord(params) ? params.name : undefined;
   const withheld = typeof name === 'string' ? state.withheld.get(name) : undefined;
   return withheld ? reject('deny', withheld.rule, withheld.reason) : undefined;
+}
+
+/** Listings of definitions other than tools: the result member that holds the list, and its kind. */
+const LISTINGS: Readonly<Record<string, readonly [string, 'prompt' | 'resource' | 'resource-template']>> = {
+  'prompts/list': ['prompts', 'prompt'],
+  'resources/list': ['resources', 'resource'],
+  'resources/templates/list': ['resourceTemplates', 'resource-template'],
+};
+
+/** A result with poisoned definitions left out, and what was left out. */
+export interface DefinitionsReview {
+  result: Record<string, unknown>;
+  withheld: WithheldDefinition[];
+}
+
+/**
+ * The other places a server puts text before the model as guidance rather than as data: the prompts,
+ * resources and resource templates it lists, and its initialize `instructions`. They get the poison
+ * detectors tools get, at the same threshold (guards.poisonedTools, rule tool.description-poisoned),
+ * and the same outcome: what has a finding at or above it is withheld — left out of the listing, or
+ * the instructions dropped from the initialize result — and the rest of the server keeps working.
+ * Undefined when the method lists nothing of the kind or nothing was withheld. Pure.
+ */
+export function reviewOtherDefinitions(
+  method: string | undefined,
+  result: Record<string, unknown>,
+  ctx: PolicyContext,
+): DefinitionsReview | undefined {
+  const threshold = ctx.policy.guards.poisonedTools;
+  if (threshold === 'off' || method === undefined) return undefined;
+  if (method === 'initialize') return reviewInstructions(result, threshold);
+  const listing = LISTINGS[method];
+  if (!listing) return undefined;
+  const [member, kind] = listing;
+  const items = result[member];
+  if (!Array.isArray(items)) return undefined;
+  const kept: unknown[] = [];
+  const withheld: WithheldDefinition[] = [];
+  for (const item of items) {
+    const finding = isRecord(item) ? poisonFinding(kind, item, threshold) : undefined;
+    if (!finding || !isRecord(item)) {
+      kept.push(item);
+      continue;
+    }
+    const name = definitionName(item, kind);
+    withheld.push({
+      kind,
+      name: clip(name, 200),
+      rule: 'tool.description-poisoned',
+      reason: `${kind} "${clip(name, 100)}" withheld: ${finding.message} (${finding.where})`,
+    });
+  }
+  if (withheld.length === 0) return undefined;
+  return { result: { ...result, [member]: kept }, withheld };
+}
+
+function reviewInstructions(
+  result: Record<string, unknown>,
+  threshold: Exclude<Policy['guards']['poisonedTools'], 'off'>,
+): DefinitionsReview | undefined {
+  const { instructions } = result;
+  if (typeof instructions !== 'string') return undefined;
+  const finding = poisonFinding('prompt', { instructions }, threshold);
+  if (!finding) return undefined;
+  const copy = { ...result };
+  delete copy.instructions;
+  return {
+    result: copy,
+    withheld: [
+      {
+        kind: 'instructions',
+        name: 'instructions',
+        rule: 'tool.description-poisoned',
+        reason: `the server's instructions withheld: ${finding.message}`,
+      },
+    ],
+  };
+}
+
+/** The worst finding of a definition when it reaches `threshold`, else undefined. */
+function poisonFinding(
+  kind: DefinitionKind,
+  definition: Record<string, unknown>,
+  threshold: Exclude<Policy['guards']['poisonedTools'], 'off'>,
+): Finding | undefined {
+  const findings = reviewDefinition(kind, definition);
+  const severity = worst(findings.map((f) => f.severity));
+  if (!severity || !atLeast(severity, threshold)) return undefined;
+  return findings.find((f) => f.severity === severity);
 }

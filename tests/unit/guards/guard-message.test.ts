@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { guardServerMessage } from '../../../src/guards/guard-message.ts';
+import { describeLocation, guardContent, guardServerMessage } from '../../../src/guards/guard-message.ts';
+import type { StringSite } from '../../../src/guards/guard-message.ts';
 import { AWS_ACCESS_KEY_ID, PEM_PRIVATE_KEY } from './secrets.ts';
 
 const ON = { redactSecrets: true, stripControls: true };
@@ -92,5 +93,81 @@ describe('guardServerMessage', () => {
     const result = out?.message.result as Record<string, unknown>;
     expect(Object.keys(result)).toEqual(['__proto__', 't']);
     expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+  });
+});
+
+describe('guardContent: one walk over every string, keys included (issue 20 item 14)', () => {
+  const rules = { stripControls: true, redactSecrets: true };
+
+  it('strips escapes and invisible characters from object keys at any depth', () => {
+    const message = {
+      jsonrpc: '2.0',
+      id: 1,
+      result: { structuredContent: { 'a\u001b[31m': { ['b\u{e0041}\u{e0042}']: 'v' }, c: 1 } },
+    };
+    const out = guardContent(message, rules);
+    expect(out?.kind).toBe('changed');
+    if (out?.kind !== 'changed') return;
+    expect(out.message.result).toEqual({ structuredContent: { a: { b: 'v' }, c: 1 } });
+    expect(Object.keys((out.message.result as { structuredContent: object }).structuredContent)).toEqual([
+      'a',
+      'c',
+    ]);
+    expect(out.controls).toBe(3);
+  });
+
+  it('redacts a credential used as a key', () => {
+    const out = guardContent({ jsonrpc: '2.0', id: 1, result: { [AWS_ACCESS_KEY_ID]: true } }, rules);
+    expect(out?.kind === 'changed' && Object.keys(out.message.result as object)).toEqual([
+      '[REDACTED by mcp-warden: aws-access-key-id]',
+    ]);
+  });
+
+  it('reports keys that collide once sanitised, instead of silently merging them', () => {
+    const out = guardContent({ jsonrpc: '2.0', id: 1, result: { x: { a: 1, 'a\u200b': 2 } } }, rules);
+    expect(out?.kind).toBe('clash');
+    if (out?.kind === 'clash') expect(describeLocation(out.at, true)).toBe('key of result.x.a');
+  });
+
+  it('lets a check judge every string as the client will see it, with its place', () => {
+    const seen: string[] = [];
+    const check = (value: string, site: StringSite): string | undefined => {
+      seen.push(`${describeLocation(site.at, site.isKey)}=${value}`);
+      return value === 'stop' ? `stopped at ${describeLocation(site.at, site.isKey)}` : undefined;
+    };
+    const message = {
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { data: ['x\u001b[1m', { 'k\u200b': 'stop' }], after: 'never' },
+    };
+    const out = guardContent(message, { ...rules, check });
+    expect(out).toEqual({ kind: 'objection', objection: 'stopped at params.data[1].k' });
+    expect(seen).toEqual([
+      'key of params.data=data',
+      'params.data[0]=x',
+      'key of params.data[1].k=k',
+      'params.data[1].k=stop',
+    ]);
+  });
+
+  it('gives the check the object holding each value', () => {
+    const holders: unknown[] = [];
+    guardContent(
+      { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 't' }] } },
+      {
+        stripControls: false,
+        redactSecrets: false,
+        check: (value, site) => {
+          if (value === 't') holders.push(site.holder);
+          return undefined;
+        },
+      },
+    );
+    expect(holders).toEqual([{ type: 'text', text: 't' }]);
+  });
+
+  it('returns undefined when nothing changed and nothing objected', () => {
+    const message = { jsonrpc: '2.0', id: 1, result: { a: ['b', { c: 'd' }], n: 1 } };
+    expect(guardContent(message, { ...rules, check: () => undefined })).toBeUndefined();
   });
 });

@@ -133,3 +133,50 @@ describe('no false redaction on ordinary source files', () => {
     expect(hits).toEqual([]);
   });
 });
+
+// The PEM block is scanned by hand since issue 20 item 6 (the regex backtracked exponentially).
+describe('private keys (hand-written scanner)', () => {
+  const body = PEM_PRIVATE_KEY.split('\n').slice(1, -2).join('\n');
+  const marker = '[REDACTED by mcp-warden: private-key]';
+
+  it('an encrypted PEM with its header lines, as a file and pasted into JSON', () => {
+    const key = `-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF\n\n${body}\n-----END RSA PRIVATE KEY-----`;
+    expect(redactSecrets(`x ${key} y`)?.text).toBe(`x ${marker} y`);
+    const escaped = JSON.stringify(key).slice(1, -1);
+    expect(redactSecrets(`"${escaped}"`)?.text).toBe(`"${marker}"`);
+  });
+
+  it('two keys in one string, each replaced on its own', () => {
+    const key = PEM_PRIVATE_KEY.trimEnd();
+    expect(redactSecrets(`${key}\nand\n${key}`)).toEqual({
+      text: `${marker}\nand\n${marker}`,
+      counts: { 'private-key': 2 },
+    });
+  });
+
+  it('an OpenSSH key and a PRIVATE KEY BLOCK (PGP) label', () => {
+    for (const label of ['OPENSSH PRIVATE KEY', 'PGP PRIVATE KEY BLOCK']) {
+      const key = `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`;
+      expect(redactSecrets(key)?.text, label).toBe(marker);
+    }
+  });
+
+  it.each([
+    ['a BEGIN marker with no END (cut-off output)', `-----BEGIN PRIVATE KEY-----\n${body}`],
+    ['a body too short to be a key', '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----'],
+    ['a public key', PEM_PRIVATE_KEY.replaceAll('PRIVATE', 'PUBLIC')],
+    [
+      'prose between the markers',
+      `-----BEGIN PRIVATE KEY----- is how it starts; see RFC 7468, then -----END PRIVATE KEY-----`,
+    ],
+  ])('leaves alone %s', (_label, text) => {
+    expect(redactSecrets(text)).toBeUndefined();
+  });
+
+  it('a key after an unterminated BEGIN is still found', () => {
+    const key = PEM_PRIVATE_KEY.trimEnd();
+    expect(redactSecrets(`-----BEGIN PRIVATE KEY-----\nnot, a key\n${key}`)?.text).toBe(
+      `-----BEGIN PRIVATE KEY-----\nnot, a key\n${marker}`,
+    );
+  });
+});

@@ -46,6 +46,11 @@ class FakeSandbox implements Sandbox {
     this.stdout.write(typeof value === 'string' ? value : `${JSON.stringify(value)}\n`);
   }
 
+  /** The server stops reading its stdin: what the warden writes piles up in the pipe. */
+  stopReading(): void {
+    this.stdin.pause();
+  }
+
   crash(code = 3): void {
     this.stdout.end();
     this.#exit({ code, signal: null });
@@ -294,6 +299,67 @@ describe('Session', () => {
     expect(h.toClient[2]).toMatchObject({ id: 3, error: { data: { rule: 'request.timeout' } } });
     h.clientIn.end();
     expect(await h.done).toBe(0);
+  });
+
+  // Issue 20 item 10: each list_changed used to queue one more re-list (2 million: 1 GB in the warden).
+  it('coalesces tools/list_changed: one re-list in flight, and one more after it however many notices came', async () => {
+    const h = harness();
+    await tick();
+    const changed = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })}\n`;
+    h.sandboxes[0]?.send(changed.repeat(1000));
+    await tick();
+    const relists = () => h.sandboxes[0]?.received.filter((m) => m.method === 'tools/list') ?? [];
+    expect(relists().map((m) => m.id)).toEqual(['mcp-warden-relist-1']);
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 'mcp-warden-relist-1', result: { tools: [] } });
+    await tick();
+    expect(relists().map((m) => m.id)).toEqual(['mcp-warden-relist-1', 'mcp-warden-relist-2']);
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 'mcp-warden-relist-2', result: { tools: [] } });
+    h.sandboxes[0]?.send(changed);
+    await tick();
+    expect(relists()).toHaveLength(3);
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 'mcp-warden-relist-3', error: { code: -1, message: 'x' } });
+    await tick();
+    expect(relists()).toHaveLength(3); // no notice came meanwhile: nothing more
+    // Every notice still reaches the client; the warden's own answers never do.
+    expect(h.toClient.filter((m) => m.method === 'notifications/tools/list_changed')).toHaveLength(1001);
+    expect(h.toClient.some((m) => typeof m.id === 'string')).toBe(false);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
+  it('a server that stops reading gets at most one re-list and no cancellations piling up', async () => {
+    const h = harness({ policy: { limits: { requestTimeoutMs: 100 } } });
+    await tick();
+    const sandbox = h.sandboxes[0];
+    sandbox?.stopReading();
+    const changed = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })}\n`;
+    for (let i = 0; i < 20; i++) sandbox?.send(changed.repeat(5000));
+    for (let i = 0; i < 50; i++) h.send(call(100 + i, 'hang', { pad: 'x'.repeat(1000) }));
+    await tick(300); // every client request timed out meanwhile
+    expect(
+      h.toClient.filter((m) => (m.error as { data?: { rule?: string } })?.data?.rule === 'request.timeout')
+        .length,
+    ).toBeGreaterThan(0);
+    // What waits for the server: at most the client lines taken before back-pressure paused the client,
+    // one re-list, and no flood of cancellations.
+    expect(sandbox?.stdin.writableLength ?? 0).toBeLessThan(128 * 1024);
+    expect(sandbox?.stopped).toBe(false);
+    h.clientIn.end();
+    await h.session.end('test over', 0, false);
+  });
+
+  it('kills a server that lets more than its bound pile up in its stdin (rate.exceeded)', async () => {
+    const h = harness({ policy: { limits: { clientMessageBytes: 1024 } } });
+    await tick();
+    h.sandboxes[0]?.stopReading();
+    // One chunk of many client lines: all are framed before back-pressure can pause the client.
+    const line = `${JSON.stringify(call(1, 'echo', { text: 'y'.repeat(900) }))}\n`;
+    const lines = Array.from({ length: 1300 }, (_, i) => line.replace('"id":1', `"id":${i + 1}`)).join('');
+    h.send(lines);
+    expect(await h.done).toBe(70);
+    const verdict = h.events.find((e) => e.event === 'verdict' && e.action === 'kill');
+    expect(verdict).toMatchObject({ rule: 'rate.exceeded' });
+    expect(h.toClient[0]).toMatchObject({ error: { code: -32002, data: { rule: 'rate.exceeded' } } });
   });
 
   it('closes the session in the audit log when the sandbox cannot be started', async () => {
