@@ -1,7 +1,7 @@
 // Container backends in tests: whether docker/gvisor work here (probed once per test file, through the
 // warden's own probe), roots the non-root container user can use, and the containers of ours still
 // in the engine (every test that starts one asserts there are none left).
-import { chownSync, readdirSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.ts';
 import { OWNER_LABEL, parseOwner } from '../../src/sandboxes/docker/owner.ts';
@@ -96,4 +96,23 @@ export async function ourContainers(): Promise<string[]> {
       return owner !== undefined && wardenPids.has(owner.pid);
     })
     .map((info) => `${info.Id.slice(0, 12)} ${info.Names.join(',')} ${info.State}`);
+}
+
+/**
+ * Host pids of the container watchdog of the warden with pid `wardenPid` (src/sandboxes/docker/
+ * watchdog.ts): its command line names watchdog-main and the warden's owner label, which holds the pid.
+ */
+export function watchdogPids(wardenPid: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (/watchdog-main\.[jt]s\0/.test(cmdline) && cmdline.includes(`/${wardenPid}/`))
+        pids.push(Number(name));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return pids;
 }

@@ -13,6 +13,9 @@ const OURS = [
   path.join(project, 'node_modules', '@modelcontextprotocol'),
   path.join(project, 'src', 'cli', 'main.ts'),
   path.join(project, 'dist', 'cli', 'main.js'),
+  // The container watchdog of a warden (src/sandboxes/docker/watchdog.ts) is detached from it.
+  path.join(project, 'src', 'sandboxes', 'docker', 'watchdog-main.ts'),
+  path.join(project, 'dist', 'sandboxes', 'docker', 'watchdog-main.js'),
   // Children spawned by fixture servers carry a per-test tag instead (their command line is node -e).
   'leaktag-',
 ];

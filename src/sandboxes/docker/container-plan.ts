@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { dockerSeccompOption } from '../seccomp/docker-profile.ts';
 import type { LaunchSpec, Limits, SandboxPlan } from '../types.ts';
+import { containerMaskedPaths } from './masked-paths.ts';
 import { BACKEND_LABEL, OWNER_LABEL } from './owner.ts';
 
 /** The two container backends: the same hardening, runc (host kernel) or runsc (gVisor). */
@@ -34,6 +36,8 @@ export interface ContainerPlanOptions {
   user: { uid: number; gid: number };
   /** Value of the owner label (owner.ts formatOwner). */
   owner: string;
+  /** Host-specific paths to mask besides the fixed list (masked-paths.ts thermalThrottlePaths); default none. */
+  hostMaskedPaths?: readonly string[];
 }
 
 /** One bind mount of the container spec (the Docker Engine API `Mount` object). */
@@ -75,6 +79,7 @@ export interface ContainerCreateBody {
     CapDrop: ['ALL'];
     CapAdd: [];
     SecurityOpt: string[];
+    MaskedPaths: string[];
     Privileged: false;
     Init: true;
     IpcMode: 'private';
@@ -98,7 +103,8 @@ export const GVISOR_TASKS_PER_MOUNT = 5;
 /**
  * Pure: the container that runs `spec`. Hardening on every container: no network, read-only root
  * filesystem, size-capped tmpfs /tmp, non-root user, all capabilities dropped, no-new-privileges, the
- * engine's default seccomp profile, memory/CPU/pids limits, private namespaces, no docker socket, an
+ * warden's seccomp profile (Docker's default allowlist narrowed: no keyrings, tracing, io_uring...,
+ * no setuid/setgid/sticky modes), memory/CPU/pids limits, private namespaces, no docker socket, an
  * init process that reaps zombies. gvisor is the same container under runtime runsc.
  * Roots are mounted at their own paths; the server's code read-only. When the image already carries
  * the node that `spec` runs, the runtime (binary and libraries) comes from the image, not the host; a
@@ -123,7 +129,8 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
   // with threads of its own (measured here: ~4 per mount): the budget grows with the mounts so a
   // server with many files mounted (a Python runtime: ~100) can start, while a fork bomb still hits it.
   const pidsLimit = limits.pids + (runsc ? GVISOR_TASKS_PER_MOUNT * mounts.length : 0);
-  const env = { ...spec.env, HOME: '/tmp' };
+  // HOME: the server's state home (mounted read-write below) when it has one, else the private /tmp.
+  const env = { ...spec.env, HOME: spec.env.HOME ?? '/tmp' };
   const body: ContainerCreateBody = {
     Image: image.tag,
     Cmd: [executable, ...spec.args],
@@ -150,8 +157,10 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
       Mounts: mounts,
       CapDrop: ['ALL'],
       CapAdd: [],
-      // No seccomp=… option: the engine applies its default profile to every container that has none.
-      SecurityOpt: ['no-new-privileges:true'],
+      // The warden's own seccomp profile replaces the engine's default (docker-profile.ts).
+      SecurityOpt: ['no-new-privileges:true', dockerSeccompOption(runsc ? 'runsc' : 'runc')],
+      // Replaces the engine's default list, so it includes it (masked-paths.ts).
+      MaskedPaths: containerMaskedPaths(options.hostMaskedPaths ?? []),
       Privileged: false,
       Init: true,
       IpcMode: 'private',
@@ -177,22 +186,28 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
     notes: [
       runsc
         ? 'kernel: gVisor (runsc) user-space kernel; the host kernel is not reachable from the server'
-        : 'kernel: the host kernel (runc), behind the default seccomp profile',
+        : 'kernel: the host kernel (runc)',
+      `seccomp: the warden's profile (Docker's default allowlist without keyrings, tracing, io_uring, mounts, namespaces; no setuid/setgid/sticky file modes)${runsc ? ', enforced by the Sentry (runsc --oci-seccomp)' : ''}`,
       custom
         ? `filesystem: read-only image ${custom.image} (from the profile); the roots and the server code mounted at their own paths; private /tmp`
         : 'filesystem: read-only image with node only (no shell, no package manager); the roots and the server code mounted at their own paths; private /tmp',
       spec.network ? 'network: bridge (network allowed by the profile)' : 'network: none',
+      `masked: ${body.HostConfig.MaskedPaths.length} host-wide /proc and /sys paths (Docker's list, plus /proc/key-users)`,
       `user: ${body.User} (never root), all capabilities dropped, no-new-privileges`,
       `limits: memory ${limits.memoryMb} MiB (no swap), cpus ${limits.cpus}, pids ${limits.pids}${runsc ? ` (+${pidsLimit - limits.pids} host tasks for gVisor's gofer, ${GVISOR_TASKS_PER_MOUNT} per mount)` : ''}, /tmp ${limits.tmpfsMb} MiB`,
       fromImage
         ? `runtime: ${executable} from image ${image.tag}`
         : `runtime: ${spec.executable} and its libraries mounted read-only from the host`,
-      'environment: only the given variables, plus HOME=/tmp and HOSTNAME=mcp-warden (the engine always sets HOSTNAME)',
+      `environment: only the given variables, plus HOME=${env.HOME} and HOSTNAME=mcp-warden (the engine always sets HOSTNAME)`,
+      ...(spec.stateHome === undefined
+        ? []
+        : [`home: ${spec.stateHome.path} (read-write, private to this server, kept across sessions)`]),
     ],
     unenforced:
       runsc && spec.network ? ['network (runsc is registered with --network=none on this host)'] : [],
     // The offline image `launch` builds when the engine lacks it; a profile's own image is never built.
     details: custom ? { container: body } : { container: body, offlineImage: image },
+    runAs: options.user,
   };
 }
 
@@ -224,6 +239,8 @@ function collectMounts(spec: LaunchSpec, provided: ReadonlySet<string>): BindMou
   for (const root of spec.roots) {
     for (const target of new Set([root.path, root.realPath])) add(root.realPath, target, root.readOnly);
   }
+  // The server's state home (its HOME): read-write, at its own path.
+  if (spec.stateHome !== undefined) add(spec.stateHome.path, spec.stateHome.path, false);
   for (const file of spec.readOnlyPaths) if (!provided.has(file)) add(file, file, true);
   return mounts;
 }

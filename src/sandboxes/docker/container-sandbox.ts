@@ -7,6 +7,7 @@ import type { ExitInfo, Sandbox } from '../types.ts';
 import { demuxAttachStream } from './attach-demux.ts';
 import { type CgroupWatch, watchCgroupLimits } from './cgroup-watch.ts';
 import type { ContainerCreateBody } from './container-plan.ts';
+import type { Lifeline } from './watchdog.ts';
 
 /** Delay between the ladder's steps: close stdin → SIGTERM → SIGKILL (each a round trip to the engine). */
 const LADDER_STEP_MS = 500;
@@ -32,9 +33,14 @@ interface ContainerSandbox extends Sandbox {
  * (demultiplexed from the attach stream). `exited` resolves after the container has stopped AND been
  * removed, with ExitInfo.limit set when the engine saw an OOM kill or the pids limit refused a fork
  * (the warden then kills the container: a fork bomb ends the session). On any failure the half-made
- * container is removed and WardenError('launch-failed') says what failed.
+ * container is removed and WardenError('launch-failed') says what failed. `lifeline` (the watchdog's
+ * claim, watchdog.ts) is released once the container is removed; the caller releases it on a throw.
  */
-export async function launchContainer(docker: Docker, body: ContainerCreateBody): Promise<Sandbox> {
+export async function launchContainer(
+  docker: Docker,
+  body: ContainerCreateBody,
+  lifeline: Lifeline,
+): Promise<Sandbox> {
   const name = `mcp-warden-${process.pid}-${randomBytes(4).toString('hex')}`;
   let container: Docker.Container | undefined;
   try {
@@ -51,7 +57,7 @@ export async function launchContainer(docker: Docker, body: ContainerCreateBody)
     const stream = (await attached) as unknown as Duplex;
     await container.start();
     const info = await container.inspect();
-    return wrap(container, stream, waited, info.State.Pid);
+    return wrap(container, stream, waited, info.State.Pid, lifeline);
   } catch (error) {
     if (container !== undefined) await removeQuietly(container);
     const message = errorMessage(error);
@@ -71,6 +77,7 @@ function wrap(
   stream: Duplex,
   waited: Promise<{ StatusCode: number }>,
   pid: number,
+  lifeline: Lifeline,
 ): ContainerSandbox {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -99,7 +106,8 @@ function wrap(
 
   let removal: Promise<void> | undefined;
   const remove = (): Promise<void> => {
-    removal ??= removeQuietly(container);
+    // The watchdog stands down only once the engine has answered the removal.
+    removal ??= removeQuietly(container).then(() => lifeline.release());
     return removal;
   };
 

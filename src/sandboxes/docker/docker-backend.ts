@@ -14,14 +14,17 @@ import {
 import { dockerConnection } from './docker-connection.ts';
 import { probeContainerBackend } from './docker-probe.ts';
 import { ensureNodeImage, hasImage, nodeImageRef } from './image/node-image.ts';
-import { currentOwner, formatOwner } from './owner.ts';
+import { thermalThrottlePaths } from './masked-paths.ts';
+import { currentOwner, formatOwner, OWNER_LABEL } from './owner.ts';
 import { reapOrphans } from './reap.ts';
 import { rootAccessWarnings } from './root-access.ts';
+import { holdLifeline } from './watchdog.ts';
 
 /**
  * A container backend on the Docker engine through dockerode: `docker` (runc, the host kernel) or
- * `gvisor` (runsc, a user-space kernel). One container per session, labelled with its warden; the
- * containers of dead wardens are reaped when the next one launches.
+ * `gvisor` (runsc, a user-space kernel). One container per session, labelled with its warden. A
+ * watchdog process removes them if the warden dies (watchdog.ts); the containers of wardens that died
+ * with their watchdog are reaped when the next one launches.
  */
 function containerBackend(name: ContainerBackendName): Backend {
   const probes = new Map<string, Promise<Availability>>();
@@ -45,6 +48,7 @@ function containerBackend(name: ContainerBackendName): Backend {
         executableRealPath: realpathSync(spec.executable),
         user,
         owner: formatOwner(currentOwner()),
+        hostMaskedPaths: thermalThrottlePaths(),
       });
       const warnings = rootAccessWarnings(spec.roots, user);
       return warnings.length > 0 ? { ...plan, warnings } : plan;
@@ -54,12 +58,22 @@ function containerBackend(name: ContainerBackendName): Backend {
       if (body === undefined)
         throw new WardenError('internal', `the ${name} backend was given a plan without a container`);
       const offline = plan.details?.offlineImage as ImageRef | undefined;
-      const docker = await dockerConnection();
-      await Promise.all([
-        offline ? ensureNodeImage(docker, offline, options.onProgress) : requireImage(docker, body.Image),
-        reapOrphans(docker),
-      ]);
-      return launchContainer(docker, body);
+      const prepared = dockerConnection().then(async (docker) => {
+        await Promise.all([
+          offline ? ensureNodeImage(docker, offline, options.onProgress) : requireImage(docker, body.Image),
+          reapOrphans(docker),
+        ]);
+        return docker;
+      });
+      // Spawned while the engine works (the spawn itself blocks this thread a few ms); held until the
+      // container is removed, so no container exists without a watchdog.
+      const lifeline = holdLifeline(body.Labels[OWNER_LABEL] ?? formatOwner(currentOwner()));
+      try {
+        return await launchContainer(await prepared, body, lifeline);
+      } catch (error) {
+        lifeline.release();
+        throw error;
+      }
     },
   };
 }

@@ -2,6 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../errors.ts';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
+import { fastHashHex } from '../../util/fast-hash.ts';
+import { dockerSeccompOption } from '../seccomp/docker-profile.ts';
 import type { Availability, ProbeCheck } from '../types.ts';
 import { type ContainerBackendName, IMAGE_NODE } from './container-plan.ts';
 import { dockerConnection, withTimeout } from './docker-connection.ts';
@@ -14,13 +16,22 @@ const TRIAL_CACHE_MS = 10 * 60 * 1000;
 /** How long a whole successful probe (engine reachable, runtime registered) is trusted on disk. */
 const PROBE_CACHE_MS = 60 * 1000;
 const DEFAULT_SOCKET = '/var/run/docker.sock';
+/** Where a local engine keeps its runtimes; a change to it (e.g. runsc's arguments) is a new cache key. */
+const DAEMON_CONFIG = '/etc/docker/daemon.json';
 
 const ENGINE_FIX =
   'install Docker (apt-get install -y docker.io) and start the engine (systemctl start docker, or dockerd &); ' +
   'the warden talks to DOCKER_HOST or /var/run/docker.sock';
 const RUNSC_FIX =
   'install gVisor (apt-get install -y runsc), register it in /etc/docker/daemon.json as ' +
-  '{"runtimes":{"runsc":{"path":"/usr/bin/runsc","runtimeArgs":["--network=none"]}}} and restart dockerd';
+  '{"runtimes":{"runsc":{"path":"/usr/bin/runsc","runtimeArgs":["--network=none","--oci-seccomp"]}}} and restart dockerd';
+/** Without --oci-seccomp runsc ignores a container's seccomp profile: setuid files, keyrings... */
+const OCI_SECCOMP_FIX =
+  'add "--oci-seccomp" to the runtimeArgs of runsc in /etc/docker/daemon.json ' +
+  '({"runtimes":{"runsc":{"path":"/usr/bin/runsc","runtimeArgs":["--network=none","--oci-seccomp"]}}}), ' +
+  'then reload the engine (kill -HUP $(pidof dockerd)); until then use --profile docker';
+const SECCOMP_FIX =
+  'run a docker engine built with seccomp support on a kernel with CONFIG_SECCOMP_FILTER (docker info lists name=seccomp under Security Options)';
 
 /**
  * Can the `backend` container backend run here? docker: the engine answers. gvisor: also the runtime
@@ -34,7 +45,7 @@ export async function probeContainerBackend(
   // A recent success is trusted (a session start then makes no engine round trip before its launch;
   // an engine that went away since fails the launch itself, with the same fix). Failures are never
   // cached, so a fix takes effect at once; doctor (no cacheDir) always asks the engine.
-  const key = `container-probe\0${backend}\0${process.env.DOCKER_HOST ?? DEFAULT_SOCKET}\0${socketIdentity()}`;
+  const key = `container-probe\0${backend}\0${process.env.DOCKER_HOST ?? DEFAULT_SOCKET}\0${socketIdentity()}\0${configIdentity()}`;
   const cached = cacheDir === undefined ? undefined : readCached<Availability>(cacheDir, key, PROBE_CACHE_MS);
   if (cached?.available === true) return cached;
   const result = await probeLive(backend, cacheDir);
@@ -44,8 +55,17 @@ export async function probeContainerBackend(
 
 /** The local socket's inode and change time: a restarted engine makes a new socket, and a new cache key. */
 function socketIdentity(): string {
+  return fileIdentity(DEFAULT_SOCKET);
+}
+
+/** The local engine's configuration file's change time: a runtime re-registered with other arguments is a new key. */
+function configIdentity(): string {
+  return fileIdentity(DAEMON_CONFIG);
+}
+
+function fileIdentity(file: string): string {
   try {
-    const stat = statSync(DEFAULT_SOCKET);
+    const stat = statSync(file);
     return `${stat.ino}/${stat.ctimeMs}`;
   } catch {
     return '';
@@ -71,7 +91,12 @@ async function probeLive(backend: ContainerBackendName, cacheDir: string | undef
     };
   }
   const docker = await dockerConnection();
-  let info: { ID?: string; ServerVersion?: string; Runtimes?: Record<string, { path?: string }> };
+  let info: {
+    ID?: string;
+    ServerVersion?: string;
+    SecurityOptions?: string[];
+    Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
+  };
   try {
     await withTimeout(docker.ping(), ENGINE_TIMEOUT_MS, 'the docker engine');
     info = (await withTimeout(docker.info(), ENGINE_TIMEOUT_MS, 'the docker engine')) as typeof info;
@@ -89,6 +114,17 @@ async function probeLive(backend: ContainerBackendName, cacheDir: string | undef
   }
   const version = info.ServerVersion ?? 'unknown';
   checks.push({ name: 'engine', ok: true, detail: `docker ${version} reachable` });
+  // Every container gets the warden's seccomp profile; an engine without seccomp would refuse it.
+  if (!(info.SecurityOptions ?? []).some((option) => option.startsWith('name=seccomp'))) {
+    checks.push({ name: 'seccomp', ok: false, detail: 'the engine has no seccomp support' });
+    return {
+      available: false,
+      reason: `docker ${version} has no seccomp support: the containers' seccomp profile cannot be applied`,
+      fix: SECCOMP_FIX,
+      checks,
+    };
+  }
+  checks.push({ name: 'seccomp', ok: true, detail: 'the engine applies seccomp profiles' });
   const image = nodeImageRef(cacheDir);
   const imagePresent = await hasImage(docker, image.tag).catch(() => false);
   checks.push({
@@ -110,7 +146,9 @@ async function probeLive(backend: ContainerBackendName, cacheDir: string | undef
       checks,
     };
   }
-  const key = `gvisor-trial\0${info.ID ?? ''}\0${version}\0${runsc.path ?? ''}\0${image.tag}`;
+  const profile = dockerSeccompOption('runsc');
+  // Whatever changes the trial's answer: the engine, runsc and its arguments, the image, the profile.
+  const key = `gvisor-trial\0${info.ID ?? ''}\0${version}\0${runsc.path ?? ''}\0${JSON.stringify(runsc.runtimeArgs ?? [])}\0${image.tag}\0${fastHashHex(profile)}`;
   const cached = cacheDir === undefined ? undefined : readCached<string>(cacheDir, key, TRIAL_CACHE_MS);
   if (cached !== undefined) {
     checks.push({
@@ -120,19 +158,13 @@ async function probeLive(backend: ContainerBackendName, cacheDir: string | undef
     });
     return { available: true, version: `runsc, docker ${version}`, checks };
   }
+  let trial: TrialResult;
   try {
-    const release = await withTimeout(
-      trialContainer(docker, image),
+    trial = await withTimeout(
+      trialContainer(docker, image, profile),
       TRIAL_TIMEOUT_MS,
       'the runsc trial container',
     );
-    checks.push({
-      name: 'runsc',
-      ok: true,
-      detail: `registered (${runsc.path ?? 'runsc'}); trial container ran, kernel ${release}`,
-    });
-    if (cacheDir !== undefined) writeCached(cacheDir, key, `kernel ${release}`);
-    return { available: true, version: `runsc, docker ${version}`, checks };
   } catch (error) {
     const message = errorMessage(error);
     checks.push({ name: 'runsc', ok: false, detail: `registered, but a trial container failed: ${message}` });
@@ -143,15 +175,65 @@ async function probeLive(backend: ContainerBackendName, cacheDir: string | undef
       checks,
     };
   }
+  const { release, setuidChmod } = trial;
+  if (setuidChmod !== 'EPERM') {
+    // A security tool does not offer a sandbox that silently drops part of its confinement: auto then
+    // picks docker, and the fix says exactly what to change.
+    checks.push({
+      name: 'runsc',
+      ok: false,
+      detail: `registered (${runsc.path ?? 'runsc'}, args ${JSON.stringify(runsc.runtimeArgs ?? [])}), but it ignores the seccomp profile: a setuid chmod in the trial container answered ${setuidChmod}, not EPERM`,
+    });
+    return {
+      available: false,
+      reason:
+        "runsc does not enforce the containers' seccomp profile (it runs without --oci-seccomp): a server could plant setuid files in its roots",
+      fix: OCI_SECCOMP_FIX,
+      checks,
+    };
+  }
+  checks.push({
+    name: 'runsc',
+    ok: true,
+    detail: `registered (${runsc.path ?? 'runsc'}); trial container ran, kernel ${release}, seccomp profile enforced`,
+  });
+  if (cacheDir !== undefined) writeCached(cacheDir, key, `kernel ${release}, seccomp profile enforced`);
+  return { available: true, version: `runsc, docker ${version}`, checks };
 }
 
-/** Run node under runsc with no network and return the kernel release it reports (gVisor's own). */
-async function trialContainer(docker: Docker, image: ReturnType<typeof nodeImageRef>): Promise<string> {
+/** What the trial container reports: gVisor's kernel release, and the error code of a setuid chmod. */
+interface TrialResult {
+  release: string;
+  setuidChmod: string;
+}
+
+// Runs inside the trial container, whose output the probe reads back; not the warden's stdout.
+const TRIAL_SCRIPT = `
+const fs = require('node:fs');
+let setuidChmod = 'allowed';
+try {
+  fs.writeFileSync('/tmp/trial', '');
+  fs.chmodSync('/tmp/trial', 0o4755);
+} catch (error) {
+  setuidChmod = error.code ?? String(error);
+}
+process.stdout.write(JSON.stringify({ release: require('node:os').release(), setuidChmod }));
+`;
+
+/**
+ * Run node under runsc with no network and the sessions' seccomp profile; it reports the kernel release
+ * (gVisor's own) and whether a setuid chmod on a tmpfs file was refused, i.e. whether runsc enforces
+ * the profile at all.
+ */
+async function trialContainer(
+  docker: Docker,
+  image: ReturnType<typeof nodeImageRef>,
+  seccomp: string,
+): Promise<TrialResult> {
   await ensureNodeImage(docker, image);
   const container = await docker.createContainer({
     Image: image.tag,
-    // Runs inside the trial container, whose output the probe reads back; not the warden's stdout.
-    Cmd: [IMAGE_NODE, '-e', 'process.stdout.write(require("os").release())'], // stdout-ok
+    Cmd: [IMAGE_NODE, '-e', TRIAL_SCRIPT],
     User: '65534:65534',
     NetworkDisabled: true,
     Labels: { 'dev.mcp-warden.probe': '1' },
@@ -159,7 +241,9 @@ async function trialContainer(docker: Docker, image: ReturnType<typeof nodeImage
       Runtime: 'runsc',
       NetworkMode: 'none',
       ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,noexec,size=1m,mode=1777' },
       CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true', seccomp],
       AutoRemove: false,
     },
   });
@@ -169,7 +253,7 @@ async function trialContainer(docker: Docker, image: ReturnType<typeof nodeImage
     const logs = await container.logs({ stdout: true, stderr: true });
     const text = demuxText(logs);
     if (result.StatusCode !== 0) throw new Error(`exit status ${result.StatusCode}: ${text.slice(0, 300)}`);
-    return text.trim();
+    return JSON.parse(text) as TrialResult;
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }

@@ -30,3 +30,28 @@ export async function reapOrphans(docker: Docker): Promise<string[]> {
   );
   return removed;
 }
+
+/**
+ * Remove every container labelled as owned by `owner` (a formatOwner value), whatever its state; the
+ * ids removed. Used by the watchdog of a dead warden. Never throws.
+ */
+export async function removeContainersOf(docker: Docker, owner: string): Promise<string[]> {
+  let containers: Docker.ContainerInfo[];
+  try {
+    containers = await docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${owner}`] } });
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  await Promise.all(
+    containers.map(async (info) => {
+      try {
+        await docker.getContainer(info.Id).remove({ force: true, v: true });
+        removed.push(info.Id);
+      } catch {
+        // Gone already, or the engine refused: the reaper of the next warden start tries again.
+      }
+    }),
+  );
+  return removed;
+}

@@ -8,6 +8,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dockerSeccompProfile } from '../../../src/sandboxes/seccomp/docker-profile.ts';
 import { DOCKER_PROFILE, GVISOR_PROFILE } from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import { ECHO_SERVER, PROJECT_ROOT, WARDEN_ENTRY } from '../../helpers/warden.ts';
@@ -76,9 +77,14 @@ describe.runIf(DOCKER_PROFILE.enabled)(`Dockerfile (${DOCKER_PROFILE.status})`, 
       }),
       { mode: 0o644 },
     );
+    // runsc enforces seccomp profiles (--oci-seccomp, which the gvisor backend requires) but answers
+    // every ERRNO rule with EPERM: Docker's default profile then refuses clone3 with EPERM, and glibc
+    // >= 2.34 cannot start threads (google/gvisor#14688). The warden's runsc profile lets clone3 through.
+    const seccomp = path.join(config, 'seccomp-runsc.json');
+    writeFileSync(seccomp, JSON.stringify(dockerSeccompProfile('runsc')));
     await docker(
       'run', '-d', '--name', container,
-      ...(GVISOR_PROFILE.enabled ? ['--runtime', 'runsc'] : []),
+      ...(GVISOR_PROFILE.enabled ? ['--runtime', 'runsc', '--security-opt', `seccomp=${seccomp}`] : []),
       '--network', 'none', '--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL',
       '--security-opt', 'no-new-privileges', '--memory', '512m', '--pids-limit', '256',
       '--health-interval', '1s', '--health-start-period', '0s',

@@ -1,6 +1,7 @@
 // What only the container backends (docker = runc, gvisor = runsc) promise: the runtime is really the
 // one named, resource limits end a session with exit 70 and an audit event, the host stays unharmed,
-// and no container outlives its warden — not even one killed with SIGKILL (the next start reaps it).
+// and no container outlives its warden — not even one killed with SIGKILL (its watchdog removes the
+// container; if the watchdog dies too, the next start reaps it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,12 @@ import { dockerConnection } from '../../../src/sandboxes/docker/docker-connectio
 import { currentOwner, formatOwner, OWNER_LABEL } from '../../../src/sandboxes/docker/owner.ts';
 import { reapOrphans } from '../../../src/sandboxes/docker/reap.ts';
 import { nodeImageRef } from '../../../src/sandboxes/docker/image/node-image.ts';
-import { CONTAINER_PROFILES, ourContainers, shareWithSandbox } from '../../helpers/containers.ts';
+import {
+  CONTAINER_PROFILES,
+  ourContainers,
+  shareWithSandbox,
+  watchdogPids,
+} from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import {
   ECHO_SERVER,
@@ -65,7 +71,7 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
       expect(await ourContainers()).toEqual([]);
     });
 
-    it('no capabilities, not even bounding ones; under runc no-new-privileges and the default seccomp filter', async () => {
+    it('no capabilities, not even bounding ones; the seccomp filter active (runc: and no-new-privileges)', async () => {
       const ROOT = shareWithSandbox(tmpRoot(`containers-caps-${profile}`), profile);
       const warden = await startWarden({
         profile,
@@ -82,12 +88,11 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
         CapPrm: '0000000000000000',
         CapBnd: '0000000000000000',
       });
-      if (profile === 'docker') {
-        expect(caps.NoNewPrivs).toBe('1');
-        expect(caps.Seccomp).toBe('2'); // filter mode: the engine's default profile is active
-      }
-      // gVisor implements no seccomp or no_new_privs for its guests: its Sentry is the boundary, and
-      // runsc itself runs under its own seccomp filter on the host.
+      // Filter mode: the warden's profile is active. Under gVisor the Sentry enforces it (runsc runs
+      // with --oci-seccomp, or the backend is unavailable), and runsc itself runs under its own filter.
+      expect(caps.Seccomp).toBe('2');
+      // gVisor implements no no_new_privs for its guests (there is no setuid path to the host anyway).
+      if (profile === 'docker') expect(caps.NoNewPrivs).toBe('1');
     });
 
     it.each([
@@ -131,24 +136,64 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
       120_000,
     );
 
-    it('a warden killed with SIGKILL leaves its container; the next warden start reaps it', async () => {
-      // A server that ignores the end of its stdin, so the container outlives the dead warden.
-      const stubborn = spawnWardenRaw(
+    /** A warden whose server ignores the end of its stdin, once its container runs; and its pid. */
+    async function stubbornWarden(): Promise<{ warden: ReturnType<typeof spawnWardenRaw>; pid: number }> {
+      const warden = spawnWardenRaw(
         runArgs({ profile, command: [process.execPath, '-e', 'setInterval(() => {}, 1e9)'] }),
       );
-      const pid = stubborn.child.pid as number;
+      const pid = warden.child.pid as number;
       // Running, not just created: the scenario is a warden killed while its server runs.
       await expect
-        .poll(async () => (await ourContainers()).filter((c) => c.endsWith(' running')).length, {
-          timeout: 20_000,
-        })
+        .poll(
+          async () =>
+            (await ourContainers()).filter((c) => c.includes(`mcp-warden-${pid}-`) && c.endsWith(' running'))
+              .length,
+          {
+            timeout: 20_000,
+          },
+        )
         .toBe(1);
-      stubborn.child.kill('SIGKILL');
-      await exitWithin(stubborn, 5_000);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const left = await ourContainers();
-      expect(left, `after SIGKILL of warden ${pid}`).toHaveLength(1);
-      expect(left[0]).toContain(`mcp-warden-${pid}-`);
+      return { warden, pid };
+    }
+
+    it('a warden killed with SIGKILL: its watchdog removes the container within seconds, then exits', async () => {
+      const { warden, pid } = await stubbornWarden();
+      const watchdogs = watchdogPids(pid);
+      expect(watchdogs, 'one watchdog per warden').toHaveLength(1);
+      warden.child.kill('SIGKILL');
+      const killed = Date.now();
+      await exitWithin(warden, 5_000);
+      await expect
+        .poll(async () => (await ourContainers()).filter((c) => c.includes(`mcp-warden-${pid}-`)), {
+          timeout: 5_000,
+          interval: 100,
+        })
+        .toEqual([]);
+      const elapsed = Date.now() - killed;
+      expect(elapsed).toBeLessThan(5_000);
+      // The watchdog is not left behind either (it makes a second pass 2 s later, for a create in flight).
+      await expect.poll(() => watchdogPids(pid), { timeout: 5_000, interval: 100 }).toEqual([]);
+    }, 60_000);
+
+    it('a warden that ends normally: its watchdog exits as well, without touching the engine', async () => {
+      const warden = await startWarden({ profile, command: [process.execPath, ECHO_SERVER] });
+      expect(watchdogPids(warden.pid)).toHaveLength(1);
+      await warden.close();
+      await expect.poll(() => watchdogPids(warden.pid), { timeout: 3_000, interval: 50 }).toEqual([]);
+      expect(await ourContainers()).toEqual([]);
+    }, 60_000);
+
+    it('a warden and its watchdog both SIGKILLed leave the container; the next warden start reaps it', async () => {
+      const { warden, pid } = await stubbornWarden();
+      const watchdogs = watchdogPids(pid);
+      expect(watchdogs).toHaveLength(1);
+      for (const watchdog of watchdogs) process.kill(watchdog, 'SIGKILL');
+      await expect.poll(() => watchdogPids(pid), { timeout: 2_000, interval: 20 }).toEqual([]);
+      warden.child.kill('SIGKILL');
+      await exitWithin(warden, 5_000);
+      const left = (await ourContainers()).filter((c) => c.includes(`mcp-warden-${pid}-`));
+      // Other test files share this engine: a warden of theirs starting now reaps the orphan first.
+      if (left.length === 0) return;
       expect(left[0]).toContain('running');
       // Any later session of a container backend reaps it before its own container starts.
       const next = await startWarden({ profile, command: [process.execPath, ECHO_SERVER] });
@@ -255,10 +300,13 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
         NetworkMode: 'none',
         ReadonlyRootfs: true,
         CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges:true'],
         Privileged: false,
         Init: true,
       });
+      // no-new-privileges, and the warden's seccomp profile in place of the engine's default.
+      expect(body.HostConfig.SecurityOpt[0]).toBe('no-new-privileges:true');
+      expect(body.HostConfig.SecurityOpt[1]).toMatch(/^seccomp=\{"defaultAction":"SCMP_ACT_ERRNO"/);
+      expect(body.HostConfig.SecurityOpt).toHaveLength(2);
       expect(body.HostConfig.Mounts).toContainEqual(
         expect.objectContaining({ Source: ROOT, Target: ROOT, ReadOnly: true }),
       );

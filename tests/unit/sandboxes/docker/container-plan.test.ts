@@ -6,6 +6,7 @@ import {
   planContainer,
 } from '../../../../src/sandboxes/docker/container-plan.ts';
 import type { ContainerCreateBody } from '../../../../src/sandboxes/docker/container-plan.ts';
+import { dockerSeccompOption } from '../../../../src/sandboxes/seccomp/docker-profile.ts';
 import type { LaunchSpec } from '../../../../src/sandboxes/types.ts';
 
 const spec: LaunchSpec = {
@@ -49,7 +50,7 @@ describe('planContainer', () => {
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       CapAdd: [],
-      SecurityOpt: ['no-new-privileges:true'],
+      SecurityOpt: ['no-new-privileges:true', dockerSeccompOption('runc')],
       Privileged: false,
       Init: true,
       IpcMode: 'private',
@@ -63,9 +64,33 @@ describe('planContainer', () => {
     expect(b.NetworkDisabled).toBe(true);
     expect(b.User).toBe('65534:65534');
     expect(b.HostConfig.Tmpfs).toEqual({ '/tmp': 'rw,nosuid,nodev,noexec,size=64m,mode=1777' });
-    // No seccomp=unconfined, no apparmor=unconfined, no label=disable: the engine defaults stay on.
+    // No seccomp=unconfined, no apparmor=unconfined, no label=disable: the engine's AppArmor/SELinux
+    // defaults stay on, and the seccomp profile is the warden's (an allowlist like the engine's default).
     expect(b.HostConfig.SecurityOpt.join(' ')).not.toMatch(/unconfined|disable/);
+    expect(b.HostConfig.SecurityOpt[1]).toMatch(/^seccomp=\{"defaultAction":"SCMP_ACT_ERRNO"/);
     expect(JSON.stringify(b)).not.toContain('docker.sock');
+  });
+
+  it('masks Docker’s default /proc and /sys paths (the body replaces the engine’s list), /proc/key-users and the host’s extra ones', () => {
+    const b = body(
+      planContainer(spec, { ...options, hostMaskedPaths: ['/sys/devices/system/cpu/cpu0/thermal_throttle'] }),
+    );
+    expect(b.HostConfig.MaskedPaths).toEqual([
+      '/proc/acpi',
+      '/proc/asound',
+      '/proc/interrupts',
+      '/proc/kcore',
+      '/proc/keys',
+      '/proc/latency_stats',
+      '/proc/sched_debug',
+      '/proc/scsi',
+      '/proc/timer_list',
+      '/proc/timer_stats',
+      '/sys/devices/virtual/powercap',
+      '/sys/firmware',
+      '/proc/key-users',
+      '/sys/devices/system/cpu/cpu0/thermal_throttle',
+    ]);
   });
 
   it('limits: the profile value wins, the backend default fills the rest, swap equals memory', () => {
@@ -80,13 +105,20 @@ describe('planContainer', () => {
     const docker = body(planContainer(spec, options));
     const gvisor = body(planContainer(spec, { ...options, backend: 'gvisor' }));
     expect(gvisor.HostConfig.Runtime).toBe('runsc');
+    // gVisor answers every ERRNO rule with EPERM: its profile lets clone3 reach the Sentry instead.
+    expect(gvisor.HostConfig.SecurityOpt).toEqual(['no-new-privileges:true', dockerSeccompOption('runsc')]);
     // gVisor's gofer spends host tasks per mount: the pids budget grows with the mounts.
     expect(gvisor.HostConfig.PidsLimit).toBe(
       docker.HostConfig.PidsLimit + 5 * docker.HostConfig.Mounts.length,
     );
     expect({
       ...gvisor,
-      HostConfig: { ...gvisor.HostConfig, Runtime: 'runc', PidsLimit: docker.HostConfig.PidsLimit },
+      HostConfig: {
+        ...gvisor.HostConfig,
+        Runtime: 'runc',
+        PidsLimit: docker.HostConfig.PidsLimit,
+        SecurityOpt: docker.HostConfig.SecurityOpt,
+      },
       Labels: docker.Labels,
     }).toEqual(docker);
   });
