@@ -79,7 +79,8 @@ describe.runIf(BWRAP_AVAILABLE)('explain --profile bwrap', () => {
     expect(sources.some((s) => s.startsWith('/etc/'))).toBe(false);
     expect(argv.slice(argv.lastIndexOf('--') + 1)).toEqual([process.execPath, ECHO_SERVER, root]);
     // Names only: values (often tokens) are never printed (issue 20, item 11).
-    expect(plan.serverEnv).toEqual({ PATH: '<redacted>', TOKEN: '<redacted>' });
+    // HOME: the server's private state home (issue 15).
+    expect(plan.serverEnv).toEqual({ HOME: '<redacted>', PATH: '<redacted>', TOKEN: '<redacted>' });
     expect(stdout).not.toContain('t0k');
     expect(plan.roots).toEqual([
       expect.objectContaining({ path: root, readOnly: false }),

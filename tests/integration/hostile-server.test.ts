@@ -4,7 +4,7 @@
 // 3. under bwrap, the OS layer alone stops what the policy cannot see (base64-hidden paths, env,
 //    network, capabilities), and no spawned process outlives the session.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -20,6 +20,8 @@ import {
   SANDBOX_PROFILES,
   shareWithSandbox,
 } from '../helpers/containers.ts';
+import { stateHomeName, stateHomePath } from '../../src/sandboxes/launch-spec/state-home.ts';
+import { stateDir } from '../../src/util/state-dir.ts';
 import { expectNoProcesses, findProcesses, killProcesses } from '../helpers/processes.ts';
 import { type OutsideSecret, outsideSecret, tmpRoot, trackForCleanup } from '../helpers/tmp-root.ts';
 import {
@@ -380,14 +382,20 @@ describe.each(PROFILES)('hostile server, profile $profile', ({ profile, enabled,
   });
 });
 
+/** HOME: the server's private state home (docs/design.md), named after this project's package and the script. */
+const STATE_HOME = stateHomePath(
+  stateDir(),
+  stateHomeName({ kind: 'script', script: realpathSync(HOSTILE_SERVER), packageName: 'mcp-warden' }).name,
+);
+
 /** The exact environment each sandbox shows the server besides PATH and the --env variables. */
 const EXTRA_ENV: Record<string, (root: string) => Record<string, string>> = {
   // bwrap 0.8 sets PWD after --chdir and cannot be told not to; its value is the sandbox's own
   // working directory (docs/design.md), never a host value.
-  bwrap: (root) => ({ PWD: root }),
-  // The engine always sets HOSTNAME; the warden pins it and HOME (docs/design.md).
-  docker: () => ({ HOME: '/tmp', HOSTNAME: 'mcp-warden' }),
-  gvisor: () => ({ HOME: '/tmp', HOSTNAME: 'mcp-warden' }),
+  bwrap: (root) => ({ PWD: root, HOME: STATE_HOME }),
+  // The engine always sets HOSTNAME; the warden pins it (docs/design.md).
+  docker: () => ({ HOME: STATE_HOME, HOSTNAME: 'mcp-warden' }),
+  gvisor: () => ({ HOME: STATE_HOME, HOSTNAME: 'mcp-warden' }),
 };
 
 describe.each(SANDBOX_PROFILES)(

@@ -59,7 +59,13 @@ export function planIsolate(spec: LaunchSpec, host: IsolateHost): SandboxPlan {
     argv: [spec.executable, entry, ...args],
     env: { ...spec.env },
     cwd: spec.cwd,
-    roots: [...spec.roots],
+    // The state home is one more read-write place for the fs shim (the guest's os.homedir() is HOME).
+    roots: [
+      ...spec.roots,
+      ...(spec.stateHome === undefined
+        ? []
+        : [{ path: spec.stateHome.path, realPath: spec.stateHome.path, readOnly: false }]),
+    ],
     // The server's own package (read-only mounts elsewhere), not the runtime: the guest has no use for it.
     readOnlyPaths: spec.readOnlyPaths.filter((p) => !spec.runtimePaths.includes(p)),
     memoryMb: spec.limits.memoryMb ?? DEFAULT_MEMORY_MB,

@@ -7,8 +7,8 @@ import { isModuleMarker, MANIFESTS, readJson } from './package-root.ts';
 export const MAX_PACKAGE_ENTRIES = 20_000;
 
 interface Walk {
-  /** The script (or other file) that must be mounted whatever else is decided. */
-  keep: string;
+  /** The script (or other file) that must be mounted whatever else is decided; undefined: none. */
+  keep: string | undefined;
   /** Entries still allowed to be examined. */
   budget: number;
   mounts: MountList;
@@ -28,9 +28,15 @@ type Verdict =
  * anything but a regular file, directory or node_modules; else its entries one by one, leaving those
  * out (recorded in `mounts` with the reason), recursively. Symlinks inside are kept as links when the
  * whole directory is mounted (their targets stay unmounted), never bound one by one (a bind mount of
- * a link would expose its target). `keep` (the script) lies in `dir` and is always mounted.
+ * a link would expose its target). `keep` (the script) lies in `dir` and is always mounted; undefined
+ * for a directory mounted for its own sake (a path a Python .pth file adds).
  */
-export function mountPackageFiles(dir: string, keep: string, mounts: MountList, why: string): void {
+export function mountPackageFiles(
+  dir: string,
+  keep: string | undefined,
+  mounts: MountList,
+  why: string,
+): void {
   const walk: Walk = { keep, budget: MAX_PACKAGE_ENTRIES, mounts, why };
   const verdict = visit(dir, walk, true);
   if (verdict.whole) mounts.add(dir, why);
@@ -40,7 +46,7 @@ export function mountPackageFiles(dir: string, keep: string, mounts: MountList, 
       `the server package ${dir} has more than ${MAX_PACKAGE_ENTRIES} entries (node_modules aside): only the parts examined are mounted; put the server in a smaller package if it misses files`,
     );
   }
-  if (!mounts.covers(keep)) mounts.add(keep, 'the server script');
+  if (keep !== undefined && !mounts.covers(keep)) mounts.add(keep, 'the server script');
 }
 
 function visit(dir: string, walk: Walk, top: boolean): Verdict {
@@ -110,6 +116,6 @@ function ownManifest(dir: string, entries: Dirent[]): string | undefined {
 
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function isAncestorOf(dir: string, file: string): boolean {
-  return file.startsWith(`${dir}/`);
+function isAncestorOf(dir: string, file: string | undefined): boolean {
+  return file !== undefined && file.startsWith(`${dir}/`);
 }

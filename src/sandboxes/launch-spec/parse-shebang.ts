@@ -41,3 +41,16 @@ export function parseShebang(firstLine: string): Shebang | undefined {
   }
   return { interpreter: program, args, viaEnv: true };
 }
+
+/**
+ * Pure: the interpreter of a Python launcher too long for a `#!` line (over the kernel's 127 bytes, or
+ * with spaces): pip (distlib) and uv then write `#!/bin/sh` and, on the second line,
+ * `'''exec' "/path/to/venv/bin/python" "$0" "$@"`, a line that is both shell and a Python string.
+ * Returns the interpreter path when `firstLine`/`secondLine` are exactly that, else undefined.
+ */
+export function parseExecTrampoline(firstLine: string, secondLine: string): string | undefined {
+  if (!/^#!\s*\/bin\/sh\s*$/.test(firstLine.replace(/\r$/, ''))) return undefined;
+  const match = /^'''exec' (?:"([^"$`\\]+)"|'([^']+)') "\$0" "\$@"\s*$/.exec(secondLine.replace(/\r$/, ''));
+  const interpreter = match?.[1] ?? match?.[2];
+  return interpreter !== undefined && interpreter.startsWith('/') ? interpreter : undefined;
+}

@@ -20,7 +20,10 @@ export interface SeatbeltParams {
   tmpDir: SeatbeltParam;
   /** HOME: the warden user's home, whose secrets the final rules deny. */
   home: SeatbeltParam;
-  /** ROOT_n (and ROOT_n_REAL for a symlinked root), in --root order. */
+  /**
+   * ROOT_n (and ROOT_n_REAL for a symlinked root), in --root order, then STATE_HOME (the server's
+   * private, persistent HOME, read-write) when it has one.
+   */
   roots: RootParam[];
   /** RUNTIME_n: the runtime's files (binary realpath, libraries): read, map and exec. */
   runtime: SeatbeltParam[];
@@ -48,6 +51,13 @@ export function collectSeatbeltParams(spec: LaunchSpec, home: string, tmpDir: st
     roots.push({ name: `ROOT_${index}`, value: given, readOnly });
     if (real !== given) roots.push({ name: `ROOT_${index}_REAL`, value: real, readOnly });
   });
+  if (spec.stateHome !== undefined) {
+    roots.push({
+      name: 'STATE_HOME',
+      value: canonicalMacPath(spec.stateHome.path, "the server's home"),
+      readOnly: false,
+    });
+  }
   const seen = new Set([executable.value]);
   const numbered = (prefix: string, paths: readonly string[], what: string): SeatbeltParam[] => {
     const params: SeatbeltParam[] = [];

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { expectNoProcesses, findProcesses, killProcesses } from '../../helpers/processes.ts';
+import { stateDir } from '../../../src/util/state-dir.ts';
 import { PROJECT_ROOT } from '../../helpers/warden.ts';
 import type { AttackCase, AttackContext, BackendName, Check, CustomApi } from '../types.ts';
 
@@ -189,10 +190,15 @@ export const CONTAINMENT_CASES: AttackCase[] = [
     'the environment holds no host variable',
     () => ({ op: 'read', path: '/proc/self/environ' }),
     'no host variable (canary absent)',
-    (r, c) =>
-      JSON.stringify(r).includes(c.envCanary) || JSON.stringify(r).includes('HOME=/root')
-        ? 'host environment visible'
-        : undefined,
+    // HOME is the server's own state home (below the warden's state dir), never the real home.
+    (r, c) => {
+      const text = JSON.stringify(r);
+      const realHome = [`HOME=${c.home}`, 'HOME=/root'].some((entry) => {
+        const at = text.indexOf(entry);
+        return at >= 0 && !/[\w/.-]/.test(text.charAt(at + entry.length));
+      });
+      return text.includes(c.envCanary) || realHome ? 'host environment visible' : undefined;
+    },
   ),
   probe(
     'env-other-processes',
@@ -233,6 +239,27 @@ export const CONTAINMENT_CASES: AttackCase[] = [
     (c) => ({ op: 'write', path: path.join(c.home, 'mcp-warden-attack-planted') }),
     'nothing appears on the host',
     noHostFile((c) => path.join(c.home, 'mcp-warden-attack-planted')),
+  ),
+  // The server's private HOME lies in the warden's state dir (issue 15): only that one directory is
+  // mounted, never the warden's own records or another server's home.
+  probe(
+    'state-dir-record',
+    "read the warden's record of read-write roots, next to the server homes",
+    () => ({ op: 'read', path: path.join(stateDir(), 'rw-roots.jsonl') }),
+    'not mounted',
+    notHostFile(path.join(stateDir(), 'rw-roots.jsonl')),
+  ),
+  probe(
+    'state-home-neighbours',
+    "list the other servers' homes next to its own",
+    () => ({ op: 'readdir', path: path.join(stateDir(), 'homes') }),
+    'at most its own home is there',
+    (r) => {
+      const entries = Array.isArray(r.entries) ? r.entries : [];
+      return r.ok === false || entries.length <= 1
+        ? undefined
+        : `sees ${entries.length} homes: ${entries.join(', ')}`;
+    },
   ),
   probe(
     'write-ro-root',

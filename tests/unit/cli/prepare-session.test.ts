@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,9 @@ describe('prepareSession: roots across sessions', () => {
     await prepareSession(args(['--root', rw, '--root', `${ro}:ro`]), { hostEnv, record: false });
     expect(readRwRoots(state)).toEqual([]);
     await prepareSession(args(['--root', rw, '--root', `${ro}:ro`]), { hostEnv });
-    expect(readRwRoots(state)).toEqual([rw]);
+    // The server homes are recorded too: a server writes what it likes there (issue 15).
+    const homes = path.join(state, 'homes');
+    expect(readRwRoots(state)).toEqual([rw, homes]);
 
     // What a sandboxed server could do to its rw root: plant a link to a directory beside it.
     mkdirSync(path.join(ro, 'secret'));
@@ -39,7 +41,7 @@ describe('prepareSession: roots across sessions', () => {
     expect(confirmed.roots).toEqual([{ path: future, realPath: path.join(ro, 'secret'), readOnly: false }]);
     expect(confirmed.warnings.join('\n')).toContain(`--root ${future} → ${path.join(ro, 'secret')}`);
     // The confirmed root is recorded by its real path: links planted in it are refused in turn.
-    expect(readRwRoots(state)).toEqual([rw, path.join(ro, 'secret')]);
+    expect(readRwRoots(state)).toEqual([rw, homes, path.join(ro, 'secret')]);
   });
 
   it('a root through a link nobody recorded is accepted with a warning', async () => {
@@ -56,5 +58,37 @@ describe('prepareSession: roots across sessions', () => {
     expect(prepared.warnings).toContain(
       `--root ${link} → ${dir} (through the symlink ${link} → ${dir}): the server gets ${dir}`,
     );
+  });
+
+  it('creates the server home (0700) on a run, not on a dry run; it is HOME', async () => {
+    const state = temp();
+    const hostEnv = { ...process.env, MCP_WARDEN_STATE_DIR: state };
+    const dry = await prepareSession(args(['--name', 'probe']), { hostEnv, record: false });
+    const home = path.join(state, 'homes', 'probe');
+    expect(dry.spec.stateHome?.path).toBe(home);
+    expect(existsSync(home)).toBe(false);
+    const real = await prepareSession(args(['--name', 'probe']), { hostEnv });
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(real.spec.env.HOME).toBe(home);
+  });
+
+  it('warns about --env paths the sandbox cannot see, except without isolation (none)', async () => {
+    const hostEnv = { ...process.env, MCP_WARDEN_STATE_DIR: temp() };
+    const outside = path.join(temp(), 'memory.json');
+    const parse = (profile: string) =>
+      parseRunArgs(['--profile', profile, '--env', `MEMORY_FILE_PATH=${outside}`, '--', 'node', '-e', '0']);
+    const none = await prepareSession(parse('none') as NonNullable<ReturnType<typeof parse>>, {
+      hostEnv,
+      record: false,
+    });
+    expect(none.warnings.filter((w) => w.startsWith('--env'))).toEqual([]);
+    const bwrap = await prepareSession(parse('bwrap') as NonNullable<ReturnType<typeof parse>>, {
+      hostEnv,
+      record: false,
+      probe: false,
+    });
+    expect(bwrap.warnings.filter((w) => w.startsWith('--env'))).toEqual([
+      `--env MEMORY_FILE_PATH: ${outside} is not visible inside the sandbox (under no --root, not in the server's home); --root ${path.dirname(outside)} would make it visible`,
+    ]);
   });
 });

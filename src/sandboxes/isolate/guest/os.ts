@@ -1,4 +1,7 @@
-// Guest shim for node:os: harmless constants only (no host name, users, interfaces or load).
+// Guest shim for node:os: harmless constants only (no host name, users, interfaces or load). The home
+// directory is HOME as the guest's environment has it (the server's state home), like node's own.
+import process from './process.ts';
+
 export const EOL = '\n';
 export const devNull = '/dev/null';
 export const platform = (): string => 'linux';
@@ -8,7 +11,7 @@ export const release = (): string => '0.0.0-isolate';
 export const version = (): string => 'mcp-warden isolate';
 export const machine = (): string => 'x86_64';
 export const hostname = (): string => 'mcp-warden';
-export const homedir = (): string => '/nonexistent';
+export const homedir = (): string => process.env.HOME || '/nonexistent';
 export const tmpdir = (): string => '/tmp';
 export const endianness = (): string => 'LE';
 export const cpus = (): unknown[] => [];
@@ -22,7 +25,7 @@ export const userInfo = (): Record<string, unknown> => ({
   uid: 65534,
   gid: 65534,
   username: 'nobody',
-  homedir: '/nonexistent',
+  homedir: homedir(),
   shell: null,
 });
 export const constants = { signals: {}, errno: {}, priority: {} };

@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -174,4 +175,83 @@ describe('buildLaunchSpec', () => {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     }
   }, 60_000);
+});
+
+describe('buildLaunchSpec: the state home and Python', () => {
+  it('gives the server its state home as HOME (an explicit --env HOME wins); none without a state dir', async () => {
+    const stateDir = temp();
+    const spec = await buildLaunchSpec(input(['node', '-e', '0'], { stateDir, serverName: 'memory' }));
+    expect(spec.stateHome).toEqual({
+      path: path.join(stateDir, 'homes', 'memory'),
+      name: 'memory',
+      why: 'named by --name memory',
+    });
+    expect(spec.env).toEqual({
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: path.join(stateDir, 'homes', 'memory'),
+    });
+    const own = await buildLaunchSpec(input(['node', '-e', '0'], { stateDir, env: { HOME: '/elsewhere' } }));
+    expect(own.env.HOME).toBe('/elsewhere');
+    expect(own.stateHome?.name).toMatch(/^node-[0-9a-f]{8}$/);
+    expect((await buildLaunchSpec(input(['node', '-e', '0']))).stateHome).toBeUndefined();
+  });
+
+  it('derives the name from an npx package, or a script (package name and path hash)', async () => {
+    const cacheDir = temp();
+    const pkg = path.join(npxInstallDir(cacheDir, '@demo/srv@1.0.0'), 'node_modules/@demo/srv');
+    mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@demo/srv', bin: 'bin/srv.js' }));
+    writeFileSync(path.join(pkg, 'bin/srv.js'), '');
+    const stateDir = temp();
+    const npx = await buildLaunchSpec(input(['npx', '-y', '@demo/srv@1.0.0'], { cacheDir, stateDir }));
+    expect(npx.stateHome?.name).toBe('npm-demo+srv');
+    const script = await buildLaunchSpec(
+      input(['node', path.join(repo, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js')], {
+        stateDir,
+      }),
+    );
+    expect(script.stateHome?.name).toMatch(/^modelcontextprotocol\+server-memory-[0-9a-f]{8}$/);
+  });
+
+  it.runIf(existsSync('/usr/bin/python3'))(
+    "runs a venv's interpreter by its name in the venv (so the venv is active), mounted with the venv; no user site",
+    async () => {
+      const dir = temp();
+      execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', path.join(dir, 'venv')]);
+      const script = executable(
+        path.join(dir, 'venv', 'bin', 'server'),
+        `#!${path.join(dir, 'venv', 'bin', 'python3')}\nimport sys\n`,
+      );
+      const spec = await buildLaunchSpec(
+        input([script, '--flag'], { hostPath: '/usr/bin:/bin', stateDir: temp() }),
+      );
+      expect([spec.executable, ...spec.args]).toEqual([
+        path.join(dir, 'venv', 'bin', 'python3'),
+        script,
+        '--flag',
+      ]);
+      expect(spec.readOnlyPaths).toContain(path.join(dir, 'venv'));
+      expect(spec.readOnlyWhy?.[path.join(dir, 'venv')]).toMatch(
+        /the virtualenv of .* active \(sys\.prefix\)/,
+      );
+      // The script lies in the venv: not mounted twice, not reported as left out.
+      expect(spec.readOnlyPaths).not.toContain(script);
+      expect(spec.notMounted?.filter((n) => n.path.startsWith(path.join(dir, 'venv')))).toEqual([]);
+      expect(spec.env.PYTHONNOUSERSITE).toBe('1');
+      expect(spec.stateHome?.name).toMatch(/^server-[0-9a-f]{8}$/);
+    },
+  );
+
+  it('refuses uvx/pipx forms it would not install safely, as a resolve error', async () => {
+    await expect(buildLaunchSpec(input(['uvx', 'git+https://example.invalid/x']))).rejects.toMatchObject({
+      code: 'resolve-failed',
+      message: expect.stringContaining('not a package index requirement'),
+    });
+    await expect(
+      buildLaunchSpec(input(['uvx', 'some-pkg'], { hostPath: '/nonexistent' })),
+    ).rejects.toMatchObject({
+      code: 'resolve-failed',
+      message: 'uvx needs uv on the host, and uv is not on PATH',
+    });
+  });
 });

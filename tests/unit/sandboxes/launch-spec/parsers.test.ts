@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packageBin } from '../../../../src/sandboxes/launch-spec/npx-install.ts';
 import { parseLddOutput } from '../../../../src/sandboxes/launch-spec/runtime-libraries.ts';
 import { parseNpx } from '../../../../src/sandboxes/launch-spec/parse-npx.ts';
-import { parseShebang } from '../../../../src/sandboxes/launch-spec/parse-shebang.ts';
+import { parseExecTrampoline, parseShebang } from '../../../../src/sandboxes/launch-spec/parse-shebang.ts';
 import { nodeModulesChain } from '../../../../src/sandboxes/launch-spec/node-modules-chain.ts';
 
 describe('parseShebang', () => {
@@ -24,6 +24,26 @@ describe('parseShebang', () => {
   });
   it('rejects env options other than -S', () =>
     expect(() => parseShebang('#!/usr/bin/env -i node')).toThrow());
+});
+
+describe('parseExecTrampoline (pip and uv launchers for long interpreter paths)', () => {
+  it('reads the interpreter of the /bin/sh launcher, double- or single-quoted', () => {
+    expect(parseExecTrampoline('#!/bin/sh', `'''exec' "/very/long/venv path/bin/python" "$0" "$@"`)).toBe(
+      '/very/long/venv path/bin/python',
+    );
+    expect(parseExecTrampoline('#!/bin/sh\r', `'''exec' '/v/bin/python3' "$0" "$@"\r`)).toBe(
+      '/v/bin/python3',
+    );
+  });
+
+  it('ignores anything else: another shell script, a relative or shell-expanded interpreter', () => {
+    expect(parseExecTrampoline('#!/bin/sh', 'exec python3 "$@"')).toBeUndefined();
+    expect(parseExecTrampoline('#!/bin/bash', `'''exec' "/v/bin/python" "$0" "$@"`)).toBeUndefined();
+    expect(parseExecTrampoline('#!/bin/sh', `'''exec' "python" "$0" "$@"`)).toBeUndefined();
+    expect(
+      parseExecTrampoline('#!/bin/sh', `'''exec' "$(dirname -- "$0")/python" "$0" "$@"`),
+    ).toBeUndefined();
+  });
 });
 
 describe('parseNpx', () => {
