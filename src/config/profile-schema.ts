@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NetworkSchema } from './network-schema.ts';
 import { PolicySchema } from './policy-schema.ts';
 
 export const BACKEND_NAMES = ['none', 'bwrap', 'docker', 'gvisor', 'seatbelt', 'isolate'] as const;
@@ -42,10 +43,7 @@ export const ProfileSchema = z
     name: z.string().min(1).max(64).describe('Profile name shown in logs and audit events'),
     description: z.string().max(1000).default('').describe('What this profile protects against'),
     backend: z.enum(BACKEND_NAMES).describe('Isolation backend'),
-    network: z
-      .boolean()
-      .default(false)
-      .describe('Allow network access from inside the sandbox (default: none)'),
+    network: NetworkSchema,
     limits: LimitsSchema.prefault({}),
     onClientBreach: z
       .enum(['deny', 'kill'])

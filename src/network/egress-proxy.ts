@@ -1,0 +1,164 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { type Server, type Socket, connect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WardenError, errorMessage } from '../errors.ts';
+import type { ConnectionEvent } from './connection-event.ts';
+import type { EgressPolicy } from './egress-policy.ts';
+import { type IpAddress, parseIpLiteral } from './ip-literal.ts';
+import { type ConnectionContext, serveConnection } from './proxy-connection.ts';
+
+export interface EgressProxyOptions {
+  policy: EgressPolicy;
+  /** Every connection's audit event, when it ends. */
+  onEvent: (event: ConnectionEvent) => void;
+  /** Injected for tests; default: DNS (getaddrinfo), after the allow decision only. */
+  lookup?: (name: string) => Promise<IpAddress[]>;
+  /** Injected for tests; default: a TCP connection with a 10 s timeout. */
+  dial?: (ip: IpAddress, port: number) => Promise<Duplex>;
+  /** Default: the host's interface addresses (os.networkInterfaces). */
+  hostAddresses?: readonly string[];
+  /** How long a client may take to send its request head; default 30 s. */
+  headTimeoutMs?: number;
+}
+
+/**
+ * The per-session egress proxy: one listener on a unix socket that only the sandbox's relay reaches,
+ * speaking HTTP (CONNECT and absolute-form requests) and SOCKS5 on the same socket. It decides every
+ * connection with the session's EgressPolicy before dialling anything, and audits each one.
+ */
+export class EgressProxy {
+  readonly #options: EgressProxyOptions;
+  readonly #sockets = new Set<Duplex>();
+  #server: Server | undefined;
+  #socketPath: string | undefined;
+  #active = 0;
+  #bytesOut = 0;
+
+  constructor(options: EgressProxyOptions) {
+    this.#options = options;
+  }
+
+  /** Serve one client stream (a socket from the listener, or an in-process pair for the isolate). */
+  handle(client: Duplex): Promise<ConnectionEvent> {
+    const policy = this.#options.policy;
+    this.#sockets.add(client);
+    this.#active++;
+    const ctx: ConnectionContext = {
+      policy,
+      hostAddresses: this.#options.hostAddresses ?? hostInterfaceAddresses(),
+      lookup: this.#options.lookup ?? lookupAll,
+      dial: async (ip, port) => {
+        const socket = await (this.#options.dial ?? dialTcp)(ip, port);
+        this.#sockets.add(socket);
+        socket.once('close', () => this.#sockets.delete(socket));
+        return socket;
+      },
+      active: () => this.#active,
+      takeBytesOut: (bytes) => {
+        if (policy.maxBytesOut !== undefined && this.#bytesOut + bytes > policy.maxBytesOut) return false;
+        this.#bytesOut += bytes;
+        return true;
+      },
+      headTimeoutMs: this.#options.headTimeoutMs ?? 30_000,
+      now: () => performance.now(),
+    };
+    client.on('error', () => undefined);
+    return serveConnection(client, ctx)
+      .catch((error: unknown): ConnectionEvent => {
+        client.destroy();
+        return {
+          event: 'network.connection',
+          protocol: 'http',
+          host: '',
+          port: 0,
+          verdict: 'error',
+          reason: errorMessage(error),
+          bytesOut: 0,
+          bytesIn: 0,
+          durationMs: 0,
+        };
+      })
+      .then((event) => {
+        this.#active--;
+        this.#sockets.delete(client);
+        this.#options.onEvent({ ...event, durationMs: Math.round(event.durationMs) });
+        return event;
+      });
+  }
+
+  /**
+   * Listen on `socketPath` (its directory is created 0700, the socket made 0600: only the warden's
+   * user, which the sandbox's uid maps to, may connect). Throws WardenError('launch-failed') when it cannot.
+   */
+  async listen(socketPath: string): Promise<void> {
+    try {
+      mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+      rmSync(socketPath, { force: true });
+    } catch (error) {
+      throw proxyError(socketPath, error);
+    }
+    const server = createServer({ allowHalfOpen: true }, (socket) => void this.handle(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error) => reject(proxyError(socketPath, error)));
+      server.listen(socketPath, () => resolve());
+    });
+    chmodSync(socketPath, 0o600);
+    server.unref();
+    this.#server = server;
+    this.#socketPath = socketPath;
+  }
+
+  /** Stop listening, end every connection, remove the socket and its directory. */
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.#socketPath !== undefined)
+      rmSync(path.dirname(this.#socketPath), { recursive: true, force: true });
+  }
+}
+
+function proxyError(socketPath: string, error: unknown): WardenError {
+  return new WardenError(
+    'launch-failed',
+    `cannot create the egress proxy socket ${socketPath}: ${errorMessage(error)}`,
+    {
+      hint: 'set TMPDIR to a writable local directory (the socket path must be shorter than 108 bytes)',
+      cause: error,
+    },
+  );
+}
+
+async function lookupAll(name: string): Promise<IpAddress[]> {
+  const answers = await dnsLookup(name, { all: true, verbatim: true });
+  return answers.flatMap((a) => {
+    const ip = parseIpLiteral(a.address);
+    return ip ? [ip] : [];
+  });
+}
+
+function dialTcp(ip: IpAddress, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: ip.address, port, allowHalfOpen: true, noDelay: true });
+    socket.setTimeout(10_000, () => socket.destroy(new Error('connect timed out')));
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+function hostInterfaceAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).flatMap((entry) => {
+      const ip = parseIpLiteral(entry.address);
+      return ip ? [ip.address] : [];
+    }),
+  );
+}

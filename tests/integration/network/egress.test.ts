@@ -1,0 +1,152 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpRoot } from '../../helpers/tmp-root.ts';
+import { BWRAP_AVAILABLE, PROJECT_ROOT, type StartedWarden, startWarden } from '../../helpers/warden.ts';
+import {
+  type CountingServer,
+  OPENSSL_AVAILABLE,
+  httpServer,
+  httpsServer,
+  makeCertificates,
+} from './loopback-servers.ts';
+
+// Loopback only: every name is *.test mapped with network.resolve to 127.0.0.1; nothing else is dialled.
+const FETCH_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/fetch-server.mjs');
+
+function text(result: unknown): string {
+  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
+  return content.map((c) => c.text ?? '').join('\n');
+}
+
+describe.each([
+  ['none', true],
+  ['bwrap', BWRAP_AVAILABLE],
+] as const)('egress by allowlist (%s)', (backend, available) => {
+  let plain: CountingServer;
+  let tls: CountingServer;
+  let warden: StartedWarden;
+  let auditLog: string;
+  const call = async (name: string, args: Record<string, unknown>) =>
+    text(await warden.client.callTool({ name, arguments: args }));
+
+  beforeAll(async () => {
+    if (!available || !OPENSSL_AVAILABLE) return;
+    const dir = tmpRoot('net');
+    const certs = makeCertificates(dir, ['api.example.test', 'other.example.test']);
+    plain = await httpServer();
+    tls = await httpsServer(certs.key, certs.cert);
+    const profile = path.join(dir, 'profile.json');
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        name: `net-${backend}`,
+        backend,
+        network: {
+          allow: [
+            `api.example.test:${plain.port}`,
+            `api.example.test:${tls.port}`,
+            `other.example.test:${tls.port}`,
+          ],
+          allowPrivate: true,
+          resolve: {
+            'api.example.test': '127.0.0.1',
+            'other.example.test': '127.0.0.1',
+            'evil.example.test': '127.0.0.1',
+          },
+        },
+      }),
+    );
+    auditLog = path.join(dir, 'audit.jsonl');
+    warden = await startWarden({
+      profile: profile as 'none',
+      roots: [`${dir}:ro`],
+      env: [`NODE_EXTRA_CA_CERTS=${certs.caFile}`],
+      auditLog,
+      command: ['node', FETCH_SERVER],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await warden?.close();
+    await plain?.close();
+    await tls?.close();
+  });
+
+  it.runIf(available && OPENSSL_AVAILABLE)('gives the server the proxy variables', async () => {
+    const env = JSON.parse(await call('env', {})) as Record<string, string | null>;
+    expect(env.HTTP_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(env.ALL_PROXY).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
+    expect(env.NO_PROXY).toBe('');
+    expect(env.NODE_USE_ENV_PROXY).toBe('1');
+  });
+
+  it.runIf(available && OPENSSL_AVAILABLE)(
+    'reaches an allowed host over HTTP and over HTTPS through CONNECT',
+    async () => {
+      const before = plain.hits();
+      expect(await call('fetch_url', { url: `http://api.example.test:${plain.port}/a` })).toContain(
+        `200 hello from api.example.test:${plain.port}/a`,
+      );
+      expect(plain.hits()).toBe(before + 1);
+      expect(await call('fetch_url', { url: `https://api.example.test:${tls.port}/b` })).toContain(
+        '200 hello from',
+      );
+      expect(tls.hits()).toBeGreaterThanOrEqual(1);
+    },
+  );
+
+  it.runIf(available && OPENSSL_AVAILABLE)(
+    'refuses a host not allowed: it never gets a byte, and the error says how to allow it',
+    async () => {
+      const before = plain.hits();
+      const reply = await call('fetch_url', { url: `http://evil.example.test:${plain.port}/` });
+      expect(reply).toContain('403');
+      expect(reply).toContain(`--allow-host evil.example.test:${plain.port}`);
+      expect(plain.hits()).toBe(before);
+    },
+  );
+
+  it.runIf(available && OPENSSL_AVAILABLE)('refuses an allowed name on another port', async () => {
+    const unlisted = plain.port - 1;
+    expect(await call('fetch_url', { url: `http://api.example.test:${unlisted}/` })).toContain('not on port');
+  });
+
+  it.runIf(available && OPENSSL_AVAILABLE && backend === 'bwrap')(
+    'leaves the sandbox no way around the proxy: raw TCP to the host, DNS fail',
+    async () => {
+      const before = plain.hits();
+      const reply = await call('probe', { host: '127.0.0.1', port: plain.port, name: 'api.example.test' });
+      expect(reply).toMatch(/tcp: (ECONNREFUSED|ENETUNREACH|timeout)/);
+      expect(reply).toMatch(/dns: E(AI_AGAIN|NOTFOUND|CONNREFUSED)/);
+      expect(plain.hits()).toBe(before);
+    },
+  );
+
+  it.runIf(available && OPENSSL_AVAILABLE)(
+    'writes one audit event per connection with host, port, verdict, rule and bytes',
+    async () => {
+      // An allowed connection is audited when it ends: end the session (keep-alive tunnels close) first.
+      await warden.close();
+      for (let i = 0; i < 100 && !readFileSync(auditLog, 'utf8').includes('"session.end"'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const events = readFileSync(auditLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((e) => e.event === 'network.connection');
+      expect(
+        events.some(
+          (e) => e.verdict === 'allow' && e.host === 'api.example.test' && (e.bytesIn as number) > 0,
+        ),
+      ).toBe(true);
+      expect(
+        events.some(
+          (e) =>
+            e.verdict === 'deny' && e.rule === 'network.host-not-allowed' && e.host === 'evil.example.test',
+        ),
+      ).toBe(true);
+      for (const e of events) expect(e).toHaveProperty('durationMs');
+    },
+  );
+});
