@@ -1,5 +1,6 @@
 import { sanitizeReason } from '../protocol/wire-errors.ts';
 import type { Direction, RuleId } from '../policy/types.ts';
+import type { ConnectionEvent } from '../network/connection-event.ts';
 
 /** Every audit event has an `event` discriminator; these are the only kinds ever written. */
 export type AuditEvent =
@@ -49,7 +50,17 @@ export type AuditEvent =
       controls: number;
     }
   | { event: 'tool.pinned'; tool: string; sha256: string }
-  | { event: 'tool.withheld'; tool: string; rule: RuleId; reason: string };
+  | { event: 'tool.withheld'; tool: string; rule: RuleId; reason: string }
+  | {
+      /** A listed prompt, resource or template, or the initialize instructions, kept from the client. */
+      event: 'definition.withheld';
+      kind: 'prompt' | 'resource' | 'resource-template' | 'instructions';
+      name: string;
+      rule: RuleId;
+      reason: string;
+    }
+  /** One connection through the egress proxy (src/network), when it ends. */
+  | ConnectionEvent;
 
 /**
  * Make a short, single-line, escape-free string safe for logs: the same escaping as wire error

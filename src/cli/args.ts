@@ -19,6 +19,13 @@ export interface RunArgs {
    * a symlink inside an earlier session's read-write root. Undefined: none.
    */
   allowRootSymlink?: string[];
+  /** `--allow-host PATTERN` (repeatable): hosts added to the profile's network allowlist. Undefined: none. */
+  allowHost?: string[];
+  /**
+   * `--name NAME`: the server's name, which keys its private state home (HOME). Undefined: derived
+   * from the command (see launch-spec/state-home.ts).
+   */
+  name?: string | undefined;
   /** The server command: COMMAND [ARGS...], never empty. */
   command: string[];
 }
@@ -35,6 +42,8 @@ const RUN_OPTIONS = {
   timeout: { type: 'string' },
   lock: { type: 'string' },
   'allow-root-symlink': { type: 'string', multiple: true },
+  'allow-host': { type: 'string', multiple: true },
+  name: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -85,6 +94,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
     timeoutMs: number('--timeout', values.timeout, { integer: true, min: 100 }),
     lock: values.lock,
     allowRootSymlink: values['allow-root-symlink'] ?? [],
+    allowHost: values['allow-host'] ?? [],
+    name: values.name,
     command,
   };
 }

@@ -1,3 +1,4 @@
+import { describeEgress } from '../network/egress-settings.ts';
 import { parseRunArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
@@ -37,9 +38,12 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
           ...(r.confirmedPlanted === undefined ? {} : { confirmedSymlinkInRwRoot: r.confirmedPlanted }),
         })),
         readOnlyPaths: spec.readOnlyPaths,
+        // The server's private, persistent HOME (created by run, not by explain).
+        ...(spec.stateHome === undefined ? {} : { stateHome: spec.stateHome }),
         mounts: mountList(prepared),
         notMounted: spec.notMounted ?? [],
         notes: plan.notes,
+        network: describeEgress(prepared.egress.mode, prepared.egress.socketPath),
         unenforced: plan.unenforced,
         ...(plan.details === undefined ? {} : { details: plan.details }),
         warnings: prepared.warnings,
@@ -71,6 +75,14 @@ function mountList(prepared: PreparedSession): Array<{ path: string; mode: 'rw' 
         why: `root ${root.path}: its real path (the directory mounted)`,
       });
     }
+  }
+  const home = prepared.spec.stateHome;
+  if (home !== undefined) {
+    mounts.push({
+      path: home.path,
+      mode: 'rw',
+      why: `the server's private home (HOME), kept across sessions; named "${home.name}" after ${home.why}`,
+    });
   }
   const why = prepared.spec.readOnlyWhy ?? {};
   for (const file of prepared.spec.readOnlyPaths) {

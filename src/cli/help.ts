@@ -23,7 +23,11 @@ Options:
   --root PATH[:ro]        a directory the server may use (repeatable); :ro mounts it read-only
   --allow-root-symlink PATH  confirm a --root whose path passes through a symlink inside a directory an
                           earlier session mounted read-write (refused otherwise: a server could have planted it)
+  --allow-host PATTERN    let the server reach this host through the warden's egress proxy (repeatable):
+                          api.github.com, *.example.com (subdomains), host:8443 (without a port: 80, 443)
   --env NAME[=VALUE]      pass one environment variable to the server (repeatable); nothing else is passed
+  --name NAME             the server's name: its private HOME, kept across sessions, is
+                          STATE/homes/NAME (default: derived from the command; see explain)
   --policy FILE           a policy JSON merged over the profile's policy
   --audit-log FILE        append hash-chained audit events to FILE (default: stderr)
   --on-breach kill|restart  after a server breach: exit 70 (default) or restart on the next request

@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { homeDir } from '../util/home-dir.ts';
 import { loadProfileCached } from '../config/profile-cache.ts';
 import type { Profile } from '../config/profile-schema.ts';
@@ -5,6 +7,8 @@ import type { ResolvedRoot } from '../config/root.ts';
 import { readRwRoots, recordRwRoots } from '../config/rw-root-record.ts';
 import { WardenError } from '../errors.ts';
 import { buildLaunchSpec } from '../sandboxes/launch-spec/build-launch-spec.ts';
+import { type PreparedEgress, applyEgress, planEgress } from '../network/prepare-egress.ts';
+import { checkServerName, ensureStateHome } from '../sandboxes/launch-spec/state-home.ts';
 import { getBackend, pickAuto } from '../sandboxes/registry.ts';
 import type { PolicyContext } from '../policy/types.ts';
 import type { Backend, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
@@ -12,6 +16,7 @@ import { hostPaths } from '../util/host-paths.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 import { stateDir } from '../util/state-dir.ts';
 import { parseEnvArg, type RunArgs } from './args.ts';
+import { envPathWarnings } from './env-path-warnings.ts';
 import {
   checkConfirmations,
   describeResolution,
@@ -31,6 +36,8 @@ export interface PreparedSession {
   plan: SandboxPlan;
   /** Things the user must know (no isolation, unenforced limits, skipped env vars), for stderr. */
   warnings: string[];
+  /** How the server reaches the network (src/network): none, unfiltered, or the proxy's socket. */
+  egress: PreparedEgress;
 }
 
 export interface PrepareOptions {
@@ -42,8 +49,9 @@ export interface PrepareOptions {
    */
   probe?: boolean;
   /**
-   * false: do not add the rw roots to the state dir's record (a dry run mounts nothing). Undefined/true:
-   * record them, so a symlink a server plants in them is refused as a later session's root.
+   * false: do not add the rw roots to the state dir's record, nor create the server's state home (a
+   * dry run mounts nothing). Undefined/true: record them, so a symlink a server plants in them is
+   * refused as a later session's root, and create the home.
    */
   record?: boolean;
   onProgress?: (line: string) => void;
@@ -55,16 +63,19 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   const cache = cacheDir(options.hostEnv);
   const { profile, backend } = await selectProfile(args, cache, options.probe ?? true);
   applyOverrides(profile, args);
-  const rootResolutions = resolveRoots(args, options, warnings);
+  const { resolutions: rootResolutions, recordedRw } = resolveRoots(args, options, warnings);
   const roots = rootResolutions.map(toResolvedRoot);
   const env = buildEnv(args.env, options.hostEnv, warnings);
+  const egress = planEgress(profile.network, args.allowHost ?? [], backend.name, warnings);
   const spec = await buildLaunchSpec({
     command: args.command,
     roots,
     env,
     limits: profile.limits,
-    network: profile.network,
+    network: egress.mode.kind === 'unfiltered',
     cacheDir: cache,
+    stateDir: stateDir(options.hostEnv),
+    ...(args.name === undefined ? {} : { serverName: checkServerName(args.name) }),
     hostPath: options.hostEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     onWarning: (line) => warnings.push(line),
@@ -74,6 +85,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
     spec.readOnlyWhy = { [file]: `the profile's readOnlyPaths (${profile.name})`, ...spec.readOnlyWhy };
   }
   if (profile.container) spec.containerImage = profile.container;
+  await applyEgress(spec, egress, cache);
   await backend.load?.();
   const plan = backend.plan(spec);
   if (backend.name === 'none') {
@@ -83,7 +95,28 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   }
   for (const limit of plan.unenforced) warnings.push(`the ${backend.name} backend cannot enforce ${limit}`);
   warnings.push(...(plan.warnings ?? []));
-  return { profile, backend, roots, rootResolutions, spec, plan, warnings };
+  // Without isolation every host path is visible; elsewhere a path in --env may not be.
+  if (backend.name !== 'none') {
+    warnings.push(
+      ...envPathWarnings(env, {
+        roots,
+        stateHome: spec.stateHome?.path,
+        readOnlyPaths: spec.readOnlyPaths,
+        realpath: realpathOfPrefix,
+        isDirectory,
+      }),
+    );
+  }
+  if (spec.stateHome !== undefined && options.record !== false) {
+    warnings.push(...(await ensureStateHome(spec.stateHome.path, plan.runAs)));
+    // A server writes what it likes in its home, links included: a later --root through one is
+    // refused like one through a read-write root (the record holds homes/, every server's home).
+    const homes = hostPaths.realpath(path.dirname(spec.stateHome.path));
+    if (homes !== undefined) {
+      recordRwRoots(stateDir(options.hostEnv), [homes], recordedRw, (line) => void warnings.push(line));
+    }
+  }
+  return { profile, backend, roots, rootResolutions, spec, plan, warnings, egress };
 }
 
 async function selectProfile(
@@ -123,7 +156,11 @@ function applyOverrides(profile: Profile, args: RunArgs): void {
  * confirmed), say on `warnings` where each root really is when that differs from its given path, then
  * record this session's rw roots (unless `options.record` is false).
  */
-function resolveRoots(args: RunArgs, options: PrepareOptions, warnings: string[]): RootResolution[] {
+function resolveRoots(
+  args: RunArgs,
+  options: PrepareOptions,
+  warnings: string[],
+): { resolutions: RootResolution[]; recordedRw: string[] } {
   const state = stateDir(options.hostEnv);
   const onWarning = (line: string): void => void warnings.push(line);
   const recordedRw = readRwRoots(state, onWarning);
@@ -138,7 +175,7 @@ function resolveRoots(args: RunArgs, options: PrepareOptions, warnings: string[]
     const rw = resolutions.filter((root) => !root.readOnly).map((root) => root.realPath);
     recordRwRoots(state, rw, recordedRw, onWarning);
   }
-  return resolutions;
+  return { resolutions, recordedRw };
 }
 
 function buildEnv(
@@ -175,4 +212,26 @@ export async function policyContext(prepared: PreparedSession, lockFile?: string
     exists: hostPaths.exists,
     ...(file === undefined ? {} : (await import('./tool-lock.ts')).loadToolLock(file)),
   };
+}
+
+/** realpath of the longest existing prefix of an absolute path, with the rest appended. */
+function realpathOfPrefix(file: string): string {
+  let head = file;
+  const tail: string[] = [];
+  for (;;) {
+    const real = hostPaths.realpath(head);
+    if (real !== undefined) return tail.length === 0 ? real : `${real}/${tail.reverse().join('/')}`;
+    const parent = head.slice(0, head.lastIndexOf('/')) || '/';
+    if (parent === head) return file;
+    tail.push(head.slice(head.lastIndexOf('/') + 1));
+    head = parent;
+  }
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import type { ConnectionEvent } from '../network/connection-event.ts';
 import path from 'node:path';
 import { WardenError, errorMessage } from '../errors.ts';
 import { killAllNow } from '../sandboxes/registry.ts';
@@ -22,6 +23,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (args.auditLog !== undefined) checkWritable(args.auditLog);
   // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
   process.on('exit', killAllNow);
+  // The egress proxy listens before the sandbox starts (bwrap mounts its socket's directory).
+  const egress = await startEgress(prepared);
   // Launch first, load the rest of the warden while the server boots: the session, policy and
   // logging modules cost tens of milliseconds that would otherwise add to every cold start.
   // The client's first message simply waits in the stdin pipe meanwhile.
@@ -66,10 +69,42 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     // session.start is written synchronously when run() begins; the roots' resolutions follow it.
     const running = session.run();
     auditRootResolutions(audit, prepared);
+    egress?.attach((event) => {
+      audit.write(event);
+      if (
+        event.verdict === 'deny' &&
+        prepared.egress.mode.kind === 'proxy' &&
+        prepared.egress.mode.settings.onDeny === 'kill'
+      )
+        void session.end(`breach: ${event.rule ?? 'network'}: ${event.reason ?? ''}`, EXIT.breach, false);
+    });
     return await running;
   } finally {
     clearInterval(keepAlive);
+    await egress?.close();
   }
+}
+
+/**
+ * Start the session's egress proxy when the profile proxies egress. Connection events are held until
+ * `attach` gives them a sink (the audit log is created after the launch).
+ */
+async function startEgress(prepared: PreparedSession) {
+  const { mode, socketPath } = prepared.egress;
+  if (mode.kind !== 'proxy' || socketPath === undefined) return undefined;
+  const { EgressProxy } = await import('../network/egress-proxy.ts');
+  const pending: ConnectionEvent[] = [];
+  let sink: (event: ConnectionEvent) => void = (event) => void pending.push(event);
+  const proxy = new EgressProxy({ policy: mode.policy, onEvent: (event) => sink(event) });
+  await proxy.listen(socketPath);
+  process.once('exit', () => rmSync(path.dirname(socketPath), { recursive: true, force: true }));
+  return {
+    attach(next: (event: ConnectionEvent) => void): void {
+      sink = next;
+      for (const event of pending.splice(0)) next(event);
+    },
+    close: () => proxy.close(),
+  };
 }
 
 /** One root.resolved event per root whose real path is not the path given (a symlink was followed). */

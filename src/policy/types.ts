@@ -23,7 +23,11 @@ export type RuleId =
   | 'sandbox.limit'
   | 'tool.description-poisoned'
   | 'tool.definition-changed'
-  | 'rate.exceeded';
+  | 'rate.exceeded'
+  | 'network.host-not-allowed'
+  | 'network.private-address'
+  | 'network.sni-mismatch'
+  | 'network.limit';
 
 /**
  * The outcome of one policy decision.
@@ -32,9 +36,37 @@ export type RuleId =
  * - kill: the sandbox is killed (server breach, or client breach under onClientBreach "kill").
  */
 export type Verdict =
-  | { action: 'allow'; rewrite?: Record<string, unknown>; tools?: ToolsReview }
+  | {
+      action: 'allow';
+      rewrite?: Record<string, unknown>;
+      tools?: ToolsReview;
+      /** Server messages: what the content guards removed from `rewrite` (counts only, for the audit). */
+      guarded?: ContentGuarding;
+      /** Server messages: prompts, resources, templates or instructions left out of `rewrite`. */
+      withheld?: readonly WithheldDefinition[];
+    }
   | { action: 'deny'; rule: RuleId; reason: string; detail?: string }
   | { action: 'kill'; rule: RuleId; reason: string; detail?: string };
+
+/** What the content guards changed in one server message: counts only, never the content. */
+export interface ContentGuarding {
+  /** Secret pattern id → number replaced by a marker. */
+  secrets: Record<string, number>;
+  /** Terminal escapes, bidi controls and invisible characters removed. */
+  controls: number;
+}
+
+/**
+ * A definition other than a tool (a listed prompt, resource or resource template, or the server's
+ * initialize instructions) left out of what the client sees because the poison detectors flagged it.
+ */
+export interface WithheldDefinition {
+  kind: 'prompt' | 'resource' | 'resource-template' | 'instructions';
+  /** Its name (prompts), URI or URI template (resources), or "instructions". */
+  name: string;
+  rule: 'tool.description-poisoned';
+  reason: string;
+}
 
 /** A tool the policy keeps from the client (left out of tools/list, calls denied), and why. */
 export interface WithheldTool {
@@ -108,6 +140,11 @@ export interface PolicyInput {
   message: JsonRpcMessage;
   /** Size of the raw line in bytes (framing already enforced the hard cap). */
   bytes: number;
+  /**
+   * The decoded line (parseLine's `text`): server-message content rules pre-check it to skip walking
+   * messages that cannot hold what they look for. Undefined: no pre-check, every rule walks.
+   */
+  text?: string;
 }
 
 export type { JsonRpcId };

@@ -36,11 +36,23 @@ export interface LaunchSpec {
   readOnlyWhy?: Record<string, string>;
   /** Paths next to the server's code deliberately NOT mounted (dotfiles, other packages...), and why; for `explain`. */
   notMounted?: Array<{ path: string; why: string }>;
+  /**
+   * The server's private, persistent home: a directory under the warden's state dir (homes/NAME),
+   * mounted read-write at its own path and set as HOME (see launch-spec/state-home.ts); nothing of
+   * the real home is in it. Undefined: the server has no home (HOME unset; /tmp in containers).
+   */
+  stateHome?: { path: string; name: string; why: string };
   /** Working directory inside the sandbox (first root, else /tmp). */
   cwd: string;
   limits: Limits;
   /** false (the default everywhere): no network at all. */
   network: boolean;
+  /**
+   * Egress by allowlist (src/network): the command already starts the relay (withEgressRelay); the
+   * backend mounts `socketDir` read-only at its own path and keeps the sandbox's network off.
+   * Undefined: no proxy.
+   */
+  egress?: { socketDir: string; socketPath: string };
   /**
    * Container backends only: a user-supplied image (and the interpreter inside it that replaces the
    * program) instead of the offline node image. Undefined: the offline image. Other backends ignore it.
@@ -67,6 +79,12 @@ export interface SandboxPlan {
   notes: string[];
   /** Limits the backend cannot enforce, stated so the user is never misled. */
   unenforced: string[];
+  /**
+   * The host uid/gid the server's file writes are made as, when the backend knows it differs from the
+   * warden's own (a container run by root). The warden's state home is handed to it. Undefined: the
+   * warden's own uid/gid.
+   */
+  runAs?: { uid: number; gid: number };
   /** Problems the user should fix before relying on the sandbox (e.g. a rw root the sandbox user cannot write); printed on stderr. */
   warnings?: string[];
   /**

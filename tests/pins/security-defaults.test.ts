@@ -9,6 +9,7 @@ import {
   PolicySchema,
 } from '../../src/config/policy-schema.ts';
 import { DEV_SHM_MB, planBwrap } from '../../src/sandboxes/bwrap/bwrap-plan.ts';
+import { BASELINE_ENV, PYTHON_BASELINE_ENV } from '../../src/sandboxes/launch-spec/baseline-env.ts';
 import { AUDIT_ARCH, SECCOMP_RET, renderSeccompProgram } from '../../src/sandboxes/seccomp/bpf-program.ts';
 import {
   CREATE_FLAGS,
@@ -211,5 +212,10 @@ describe('pinned sandbox hardening', () => {
     ])
       expect(argv).toContain(expected);
     expect(argv).not.toContain('--setenv');
+  });
+
+  it('the environment every server gets besides --env (Python: no user site-packages in its persistent HOME)', () => {
+    expect(BASELINE_ENV).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin' });
+    expect(PYTHON_BASELINE_ENV).toEqual({ PYTHONNOUSERSITE: '1' });
   });
 });

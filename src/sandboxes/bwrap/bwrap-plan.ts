@@ -150,9 +150,17 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
       spec.network
         ? 'network: host network (network allowed by the profile)'
         : 'network: none (new net namespace)',
+      ...(spec.egress === undefined
+        ? []
+        : [
+            `network: egress by allowlist: loopback only, a relay inside on 127.0.0.1 forwards to the warden's proxy socket ${spec.egress.socketPath} (its directory mounted read-only)`,
+          ]),
       'processes: new pid namespace, no host processes visible; killed with the warden (die-with-parent)',
       `user: uid/gid ${SANDBOX_ID} in a new user namespace, all capabilities dropped, no nested user namespaces`,
       'environment: cleared; only the given variables are set (bwrap itself adds PWD, the working directory); their values reach bwrap on a descriptor (--args), never in its argv',
+      ...(spec.stateHome === undefined
+        ? []
+        : [`home: ${spec.stateHome.path} (read-write, private to this server, kept across sessions)`]),
       'system calls: seccomp filter: keyrings, ptrace, perf, BPF, io_uring, userfaultfd, mounts, namespaces, modules, clocks answer EPERM; setuid/setgid/sticky modes are refused; other ABIs (i386, x32) kill the process',
       'descriptors: the server gets only stdin, stdout and stderr (the warden closes what it inherited; bwrap closes its --args and --seccomp descriptors)',
     ],
@@ -198,10 +206,20 @@ function collectMounts(spec: LaunchSpec, maskProcFiles: readonly string[]): Moun
       mounts.push({ kind, src: root.realPath, dest });
     }
   }
+  // The server's state home (its HOME): read-write, at its own path.
+  if (spec.stateHome !== undefined && !taken.has(spec.stateHome.path)) {
+    taken.add(spec.stateHome.path);
+    mounts.push({ kind: 'bind', src: spec.stateHome.path, dest: spec.stateHome.path });
+  }
   for (const file of spec.readOnlyPaths) {
     if (taken.has(file)) continue;
     taken.add(file);
     mounts.push({ kind: 'ro-bind', src: file, dest: file });
+  }
+  // Egress by allowlist: the proxy's socket directory (no resolver files: names resolve at the proxy).
+  if (spec.egress !== undefined && !taken.has(spec.egress.socketDir)) {
+    taken.add(spec.egress.socketDir);
+    mounts.push({ kind: 'ro-bind', src: spec.egress.socketDir, dest: spec.egress.socketDir });
   }
   if (spec.network) {
     for (const file of NETWORK_FILES) {
