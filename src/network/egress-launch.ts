@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LaunchSpec } from '../sandboxes/types.ts';
 
-const self = fileURLToPath(import.meta.url);
+const self = import.meta.filename;
 /** relay-main next to this file, with this file's extension (.ts under type stripping, .js in dist). */
 export const RELAY_ENTRY = path.join(path.dirname(self), `relay-main${path.extname(self)}`);
 

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WardenError } from '../errors.ts';
 import { type EgressPolicy, type NetworkSettings, compileEgressPolicy } from './egress-policy.ts';
@@ -52,8 +50,12 @@ export function egressMode(network: NetworkValue, allowHosts: readonly string[])
  * A fresh path for the session's proxy socket: a private directory under the temp dir (short: a unix
  * socket path is limited to 107 bytes). Nothing is created here; the proxy creates it when it listens.
  */
-export function proxySocketPath(tempDir: string = tmpdir()): string {
-  return path.join(tempDir, `mcp-warden-net-${randomBytes(6).toString('hex')}`, 'proxy.sock');
+export function proxySocketPath(tempDir: string = process.getBuiltinModule('node:os').tmpdir()): string {
+  return path.join(
+    tempDir,
+    `mcp-warden-net-${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}`,
+    'proxy.sock',
+  );
 }
 
 /** The warning printed (stderr and explain) when the profile gives the unfiltered host network. */

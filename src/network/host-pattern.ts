@@ -1,4 +1,3 @@
-import { domainToASCII } from 'node:url';
 import { type IpAddress, parseIpLiteral } from './ip-literal.ts';
 import { PUBLIC_SUFFIXES } from './public-suffixes.ts';
 
@@ -100,7 +99,7 @@ export function normalizeHostName(host: string): string | undefined {
   let name = host.trim();
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (name === '' || name.length > 253) return undefined;
-  const ascii = domainToASCII(name.toLowerCase());
+  const ascii = process.getBuiltinModule('node:url').domainToASCII(name.toLowerCase());
   if (ascii === '' || ascii.length > 253) return undefined;
   const labels = ascii.split('.');
   return labels.every((label) => LABEL.test(label)) ? ascii : undefined;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
@@ -14,7 +13,10 @@ export function writeFileAtomic(file: string, text: string, mode = 0o600): void 
   } catch {
     // A new file.
   }
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`,
+  );
   const fd = openSync(temp, 'wx', keepMode);
   try {
     writeSync(fd, text);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { WardenError } from '../../errors.ts';
 import { type SeccompArch, renderSeccompProgram } from '../seccomp/bpf-program.ts';
@@ -90,7 +89,7 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
   const seccompArgs = passOnFd(
     '--seccomp',
     program,
-    `${host.arch} classic BPF, ${program.length / 8} instructions, sha256 ${createHash('sha256').update(program).digest('hex')}`,
+    `${host.arch} classic BPF, ${program.length / 8} instructions, sha256 ${process.getBuiltinModule('node:crypto').createHash('sha256').update(program).digest('hex')}`,
   );
   const argv = [
     ...(host.setpriv === undefined ? [] : [host.setpriv, '--pdeathsig', 'KILL', '--']),

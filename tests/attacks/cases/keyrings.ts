@@ -70,11 +70,8 @@ export const KEYRING_CASES: AttackCase[] = [
       what: 'Seccomp: 2 (filter mode)',
       check: (r) => (r.ok !== false && r.Seccomp === '2' ? undefined : `Seccomp is ${String(r.Seccomp)}`),
     },
-    notApplicable: {
-      isolate: NO_SYSCALLS,
-      gvisor:
-        'gVisor’s Sentry implements every call itself and runs under its own host seccomp filter; the application’s /proc/self/status reports only filters it installed',
-    },
+    // gVisor reports the OCI profile it enforces in the Sentry (runsc --oci-seccomp, which doctor requires).
+    notApplicable: { isolate: NO_SYSCALLS },
   },
   sysprobeCase(
     'session-keyring',

@@ -42,6 +42,8 @@ describe('modules loaded on the session start-up path', () => {
       'node:child_process',
       'node:fs',
       'node:module',
+      // isIP for network patterns; node:child_process loads node:net internally anyway.
+      'node:net',
       'node:path',
       'node:util',
     ]);
