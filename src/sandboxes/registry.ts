@@ -44,17 +44,26 @@ export function getBackend(name: BackendName): Backend {
 }
 
 /**
- * The strongest implemented backend that works here (gvisor > docker > seatbelt > bwrap). Never picks
+ * The strongest implemented backend that works here (gvisor > docker > seatbelt > bwrap), passing over
+ * those in `skip` (name → why: probed fine but failed to launch, see src/cli/launch-first.ts). Never picks
  * `isolate` (JavaScript only) and never falls back to
  * `none`: without a working sandbox it throws WardenError('backend-unavailable') saying how to get one.
  */
-export async function pickAuto(options: ProbeOptions = {}): Promise<Backend> {
+export async function pickAuto(
+  options: ProbeOptions = {},
+  skip: ReadonlyMap<BackendName, string> = new Map(),
+): Promise<Backend> {
   const reasons: string[] = [];
   const fixes: string[] = [];
   for (const name of BACKEND_NAMES) {
     const backend = implemented[name];
     // `isolate` runs JavaScript servers only, so it is never a silent default; `none` isolates nothing.
     if (backend === undefined || name === 'none' || name === 'isolate') continue;
+    const failed = skip.get(name);
+    if (failed !== undefined) {
+      reasons.push(`${name}: ${failed}`);
+      continue;
+    }
     const availability = await backend.probe(options);
     if (availability.available) return backend;
     reasons.push(`${name}: ${availability.reason}`);

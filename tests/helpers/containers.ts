@@ -64,9 +64,10 @@ export const CONTAINER_PROFILES: TestProfile[] = [DOCKER_PROFILE, GVISOR_PROFILE
 export const isContainer = (profile: string): boolean => profile === 'docker' || profile === 'gvisor';
 
 /**
- * Give `dir` (recursively) to the container user when the tests run as root: a container never runs
- * as root, so it runs as nobody (65534) and cannot use root's 0700 temp directories. For other
- * profiles, or when not root, nothing changes. Returns `dir`.
+ * Give `dir` (recursively) to a non-root owner (65534) when the tests run as root: a container never
+ * runs as uid 0; as root the warden runs it as the owner of the first rw root (here 65534), which could
+ * not use root's 0700 temp directories otherwise. For other profiles, or when not root, nothing
+ * changes. Returns `dir`.
  */
 export function shareWithSandbox(dir: string, profile: string): string {
   if (!isContainer(profile) || process.getuid?.() !== 0) return dir;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { WardenError } from '../../errors.ts';
 import { dockerSeccompOption } from '../seccomp/docker-profile.ts';
 import type { LaunchSpec, Limits, SandboxPlan } from '../types.ts';
 import { containerMaskedPaths } from './masked-paths.ts';
@@ -111,6 +112,10 @@ export const GVISOR_TASKS_PER_MOUNT = 5;
  * profile's own image (spec.containerImage) with a `runtime` replaces the program the same way.
  */
 export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): SandboxPlan {
+  // Root in a container is root on the host's files in every mount: refused whoever asks.
+  if (options.user.uid === 0) {
+    throw new WardenError('internal', 'a container never runs as uid 0 (see containerUser)');
+  }
   const limits = { ...DEFAULT_CONTAINER_LIMITS, ...definedOnly(spec.limits) };
   const custom = spec.containerImage;
   const image: ImageRef = custom ? { tag: custom.image, nodeRealPath: undefined } : options.image;
@@ -211,12 +216,25 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
   };
 }
 
+/** The uid/gid of nobody: the container user when no one else fits. */
+export const NOBODY = { uid: 65534, gid: 65534 } as const;
+
 /**
- * The uid/gid the server runs as: the warden's own when it is not root (rw roots are then writable
- * exactly when the warden could write them), else nobody (65534). Never root.
+ * Pure: the uid/gid the server runs as, never root (uid 0). The warden's own when it is not root, so
+ * rw roots are writable exactly when the warden could write them. As root: the owner of the first rw
+ * root (`rwRootOwners`, in --root order), so files the server creates there belong to the user who owns
+ * that root and nobody's files change owner; its group unless that is root's (then nogroup). When the
+ * owner is root itself, or there is no rw root: nobody (65534), and rootAccessWarnings says what the
+ * server cannot use.
  */
-export function containerUser(uid: number, gid: number): { uid: number; gid: number } {
-  return uid === 0 ? { uid: 65534, gid: 65534 } : { uid, gid };
+export function containerUser(
+  warden: { uid: number; gid: number },
+  rwRootOwners: ReadonlyArray<{ uid: number; gid: number }>,
+): { uid: number; gid: number } {
+  if (warden.uid !== 0) return { uid: warden.uid, gid: warden.gid };
+  const owner = rwRootOwners[0];
+  if (owner === undefined || owner.uid === 0) return { ...NOBODY };
+  return { uid: owner.uid, gid: owner.gid === 0 ? NOBODY.gid : owner.gid };
 }
 
 function collectMounts(spec: LaunchSpec, provided: ReadonlySet<string>): BindMount[] {

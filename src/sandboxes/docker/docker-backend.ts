@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { WardenError } from '../../errors.ts';
+import { WardenError, errorMessage } from '../../errors.ts';
 import { cacheDir } from '../../util/cache-dir.ts';
 import type { Availability, Backend, LaunchSpec, ProbeOptions, SandboxPlan } from '../types.ts';
 import { launchContainer } from './container-sandbox.ts';
@@ -9,6 +9,7 @@ import {
   type ContainerCreateBody,
   type ImageRef,
   containerUser,
+  NOBODY,
   planContainer,
 } from './container-plan.ts';
 import { dockerConnection } from './docker-connection.ts';
@@ -17,7 +18,7 @@ import { ensureNodeImage, hasImage, nodeImageRef } from './image/node-image.ts';
 import { thermalThrottlePaths } from './masked-paths.ts';
 import { currentOwner, formatOwner, OWNER_LABEL } from './owner.ts';
 import { reapOrphans } from './reap.ts';
-import { rootAccessWarnings } from './root-access.ts';
+import { rootAccessWarnings, rwRootOwners } from './root-access.ts';
 import { holdLifeline } from './watchdog.ts';
 
 /**
@@ -41,7 +42,8 @@ function containerBackend(name: ContainerBackendName): Backend {
     },
     plan(spec: LaunchSpec): SandboxPlan {
       const image = nodeImageRef(cacheDir());
-      const user = containerUser(process.getuid?.() ?? 65534, process.getgid?.() ?? 65534);
+      const warden = { uid: process.getuid?.() ?? NOBODY.uid, gid: process.getgid?.() ?? NOBODY.gid };
+      const user = containerUser(warden, rwRootOwners(spec.roots));
       const plan = planContainer(spec, {
         backend: name,
         image,
@@ -72,10 +74,38 @@ function containerBackend(name: ContainerBackendName): Backend {
         return await launchContainer(await prepared, body, lifeline);
       } catch (error) {
         lifeline.release();
-        throw error;
+        throw engineUnreachable(error) ? unavailable(name, error) : error;
       }
     },
   };
+}
+
+/**
+ * Did `error` (or its cause) fail to reach the engine at all: the socket refused, missing or not ours
+ * (connect EACCES)? Then the backend is unavailable, not the server broken, and `auto` may fall back.
+ */
+export function engineUnreachable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const { code, syscall } = current as NodeJS.ErrnoException;
+    if (syscall === 'connect' && ['EACCES', 'EPERM', 'ECONNREFUSED', 'ENOENT'].includes(code ?? ''))
+      return true;
+    if (/connect (EACCES|EPERM|ECONNREFUSED|ENOENT) /.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+function unavailable(name: ContainerBackendName, error: unknown): WardenError {
+  return new WardenError(
+    'backend-unavailable',
+    `the ${name} backend cannot reach the docker engine: ${errorMessage(error)}`,
+    {
+      hint: /EACCES|EPERM/.test(errorMessage(error))
+        ? 'add your user to the docker group (usermod -aG docker $USER, then log in again), or use another profile (see mcp-warden doctor)'
+        : 'start the docker engine, or use another profile (see mcp-warden doctor)',
+      cause: error,
+    },
+  );
 }
 
 /** A profile's own image must already be in the engine: the warden never pulls. */

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { errorMessage } from '../../errors.ts';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
@@ -8,6 +8,7 @@ import type { Availability, ProbeCheck } from '../types.ts';
 import { type ContainerBackendName, IMAGE_NODE } from './container-plan.ts';
 import { dockerConnection, withTimeout } from './docker-connection.ts';
 import { ensureNodeImage, hasImage, nodeImageRef } from './image/node-image.ts';
+import { DEFAULT_SOCKET, probeCacheKey, probeIdentity } from './probe-cache-key.ts';
 
 const ENGINE_TIMEOUT_MS = 3000;
 const TRIAL_TIMEOUT_MS = 30_000;
@@ -15,7 +16,6 @@ const TRIAL_TIMEOUT_MS = 30_000;
 const TRIAL_CACHE_MS = 10 * 60 * 1000;
 /** How long a whole successful probe (engine reachable, runtime registered) is trusted on disk. */
 const PROBE_CACHE_MS = 60 * 1000;
-const DEFAULT_SOCKET = '/var/run/docker.sock';
 /** Where a local engine keeps its runtimes; a change to it (e.g. runsc's arguments) is a new cache key. */
 const DAEMON_CONFIG = '/etc/docker/daemon.json';
 
@@ -45,31 +45,14 @@ export async function probeContainerBackend(
   // A recent success is trusted (a session start then makes no engine round trip before its launch;
   // an engine that went away since fails the launch itself, with the same fix). Failures are never
   // cached, so a fix takes effect at once; doctor (no cacheDir) always asks the engine.
-  const key = `container-probe\0${backend}\0${process.env.DOCKER_HOST ?? DEFAULT_SOCKET}\0${socketIdentity()}\0${configIdentity()}`;
+  // Keyed by who asks (uid, groups) and the socket as this process sees it: a success cached by a
+  // session with Docker access must not be trusted by one without it (same user, other groups).
+  const key = probeCacheKey(backend, probeIdentity(process.env, DAEMON_CONFIG));
   const cached = cacheDir === undefined ? undefined : readCached<Availability>(cacheDir, key, PROBE_CACHE_MS);
   if (cached?.available === true) return cached;
   const result = await probeLive(backend, cacheDir);
   if (result.available && cacheDir !== undefined) writeCached(cacheDir, key, result);
   return result;
-}
-
-/** The local socket's inode and change time: a restarted engine makes a new socket, and a new cache key. */
-function socketIdentity(): string {
-  return fileIdentity(DEFAULT_SOCKET);
-}
-
-/** The local engine's configuration file's change time: a runtime re-registered with other arguments is a new key. */
-function configIdentity(): string {
-  return fileIdentity(DAEMON_CONFIG);
-}
-
-function fileIdentity(file: string): string {
-  try {
-    const stat = statSync(file);
-    return `${stat.ino}/${stat.ctimeMs}`;
-  } catch {
-    return '';
-  }
 }
 
 async function probeLive(backend: ContainerBackendName, cacheDir: string | undefined): Promise<Availability> {
@@ -87,6 +70,17 @@ async function probeLive(backend: ContainerBackendName, cacheDir: string | undef
       available: false,
       reason: `no docker engine (${DEFAULT_SOCKET} does not exist)`,
       fix: ENGINE_FIX,
+      checks,
+    };
+  }
+  // The socket is there but not ours to use (a login without the docker group): no round trip needed.
+  if (process.env.DOCKER_HOST === undefined && !probeIdentity(process.env, DAEMON_CONFIG).socketAccess) {
+    const detail = `${DEFAULT_SOCKET}: permission denied (uid ${process.getuid?.() ?? '?'}, groups ${(process.getgroups?.() ?? []).join(',') || 'none'})`;
+    checks.push({ name: 'engine', ok: false, detail });
+    return {
+      available: false,
+      reason: `the docker engine is not reachable: ${detail}`,
+      fix: 'add your user to the docker group (usermod -aG docker $USER, then log in again) or run as root',
       checks,
     };
   }

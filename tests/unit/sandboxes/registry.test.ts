@@ -34,4 +34,16 @@ describe('registry', () => {
   it('none is always available', async () => {
     expect(await getBackend('none').probe()).toEqual({ available: true });
   });
+
+  it('auto passes over backends that failed to launch, and names them when none is left', async () => {
+    const working: BackendName[] = [];
+    for (const name of ['gvisor', 'docker', 'bwrap'] as BackendName[]) {
+      if ((await getBackend(name).probe()).available) working.push(name);
+    }
+    const skip = new Map<BackendName, string>(working.slice(0, -1).map((name) => [name, 'connect EACCES']));
+    if (working.length > 0) expect((await pickAuto({}, skip)).name).toBe(working.at(-1));
+    const all = new Map<BackendName, string>(working.map((name) => [name, 'connect EACCES']));
+    await expect(pickAuto({}, all)).rejects.toMatchObject({ code: 'backend-unavailable' });
+    if (working.length > 0) await expect(pickAuto({}, all)).rejects.toThrow(/connect EACCES/);
+  });
 });

@@ -189,8 +189,40 @@ describe('planContainer', () => {
 });
 
 describe('containerUser', () => {
-  it('is never root: root maps to nobody, any other user stays itself', () => {
-    expect(containerUser(0, 0)).toEqual({ uid: 65534, gid: 65534 });
-    expect(containerUser(1000, 1000)).toEqual({ uid: 1000, gid: 1000 });
+  const root = { uid: 0, gid: 0 };
+  it('a warden that is not root: its own uid and gid, whoever owns the roots', () => {
+    expect(containerUser({ uid: 1000, gid: 1001 }, [])).toEqual({ uid: 1000, gid: 1001 });
+    expect(containerUser({ uid: 1000, gid: 1001 }, [{ uid: 2000, gid: 2000 }])).toEqual({
+      uid: 1000,
+      gid: 1001,
+    });
+  });
+
+  it('a root warden: the owner of the first rw root, so files it creates belong to that user', () => {
+    expect(containerUser(root, [{ uid: 1000, gid: 1000 }])).toEqual({ uid: 1000, gid: 1000 });
+    expect(
+      containerUser(root, [
+        { uid: 1000, gid: 100 },
+        { uid: 2000, gid: 2000 },
+      ]),
+    ).toEqual({ uid: 1000, gid: 100 });
+    // A user's root in root's group: the user, never root's group.
+    expect(containerUser(root, [{ uid: 1000, gid: 0 }])).toEqual({ uid: 1000, gid: 65534 });
+  });
+
+  it('never uid 0: a root warden with a root-owned first rw root, or none, runs as nobody', () => {
+    expect(containerUser(root, [])).toEqual({ uid: 65534, gid: 65534 });
+    expect(
+      containerUser(root, [
+        { uid: 0, gid: 0 },
+        { uid: 1000, gid: 1000 },
+      ]),
+    ).toEqual({ uid: 65534, gid: 65534 });
+  });
+
+  it('planContainer refuses uid 0 whoever asks', () => {
+    expect(() => planContainer(spec, { ...options, user: { uid: 0, gid: 0 } })).toThrow(
+      /never runs as uid 0/,
+    );
   });
 });
