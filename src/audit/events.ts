@@ -17,6 +17,13 @@ export type AuditEvent =
       /** The earlier rw root the link lies in, when the user confirmed it with --allow-root-symlink. */
       confirmedInRwRoot?: string;
     }
+  | {
+      /** `auto`'s backend probed fine but could not launch (e.g. docker socket refused); the next one was used. */
+      event: 'backend.fallback';
+      from: string;
+      to: string;
+      reason: string;
+    }
   | { event: 'sandbox.start'; backend: string; pid: number; generation: number }
   | {
       event: 'sandbox.stop';
@@ -48,6 +55,29 @@ export type AuditEvent =
       secrets: Record<string, number>;
       /** Terminal escapes and bidi controls removed. */
       controls: number;
+    }
+  | {
+      /**
+       * A burst of non-JSON lines on the server's stdout, dropped (policy.strayOutput): counts only,
+       * never the content. Written when the burst ends (a valid message, a quiet second, the session end).
+       */
+      event: 'protocol.stray-output';
+      lines: number;
+      bytes: number;
+      /** Session totals so far, which the flood limit applies to. */
+      totalLines: number;
+      totalBytes: number;
+    }
+  | {
+      /** The server exited before it answered initialize: a broken set-up, not an attack. */
+      event: 'sandbox.startup-failed';
+      pid: number;
+      code: number | null;
+      signal: string | null;
+      /** Its last stderr lines (bounded, escaped, secrets redacted). */
+      stderr: string[];
+      /** What the stderr suggests went wrong and how to fix it, when recognisable. */
+      hint?: string;
     }
   | { event: 'tool.pinned'; tool: string; sha256: string }
   | { event: 'tool.withheld'; tool: string; rule: RuleId; reason: string }

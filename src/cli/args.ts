@@ -26,6 +26,8 @@ export interface RunArgs {
    * from the command (see launch-spec/state-home.ts).
    */
   name?: string | undefined;
+  /** `--strict-protocol`: any non-JSON line on the server stdout is a breach (policy.strayOutput.strict). */
+  strictProtocol?: boolean;
   /** The server command: COMMAND [ARGS...], never empty. */
   command: string[];
 }
@@ -44,6 +46,7 @@ const RUN_OPTIONS = {
   'allow-root-symlink': { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
   name: { type: 'string' },
+  'strict-protocol': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -96,6 +99,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
     allowRootSymlink: values['allow-root-symlink'] ?? [],
     allowHost: values['allow-host'] ?? [],
     name: values.name,
+    strictProtocol: values['strict-protocol'] ?? false,
     command,
   };
 }

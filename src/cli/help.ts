@@ -13,7 +13,8 @@ Usage:
   mcp-warden audit verify FILE                       check an audit log's hash chain
 
 Run "mcp-warden run --help" for the options.
-Exit status: 0 normal end, 2 usage/config error, 69 backend unavailable, 70 sandbox killed after a breach.`;
+Exit status: 0 normal end, 2 usage/config error, 69 backend unavailable, 70 sandbox killed after a breach,
+71 the server exited during start-up (before it answered initialize).`;
 
 export const RUN_HELP = `Usage: mcp-warden run|explain [options] -- COMMAND [ARGS...]
 
@@ -31,6 +32,8 @@ Options:
   --policy FILE           a policy JSON merged over the profile's policy
   --audit-log FILE        append hash-chained audit events to FILE (default: stderr)
   --on-breach kill|restart  after a server breach: exit 70 (default) or restart on the next request
+  --strict-protocol       a non-JSON line on the server's stdout is a breach (default: dropped and
+                          audited; past 1,000 lines or 1 MiB per session a breach)
   --memory MB             memory limit (backends that cannot enforce it say so)
   --cpus N                CPU limit
   --timeout MS            wall-clock limit per request (default 600000)

@@ -11,7 +11,7 @@ import { type PreparedEgress, applyEgress, planEgress } from '../network/prepare
 import { checkServerName, ensureStateHome } from '../sandboxes/launch-spec/state-home.ts';
 import { getBackend, pickAuto } from '../sandboxes/registry.ts';
 import type { PolicyContext } from '../policy/types.ts';
-import type { Backend, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
+import type { Backend, BackendName, LaunchSpec, SandboxPlan } from '../sandboxes/types.ts';
 import { hostPaths } from '../util/host-paths.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 import { stateDir } from '../util/state-dir.ts';
@@ -55,13 +55,18 @@ export interface PrepareOptions {
    */
   record?: boolean;
   onProgress?: (line: string) => void;
+  /**
+   * For `auto`: backends to pass over (name → why), because they probed fine but failed to launch.
+   * Undefined: none.
+   */
+  skipBackends?: ReadonlyMap<BackendName, string>;
 }
 
 /** Resolve profile, backend, roots, environment and command into a launch plan. Throws WardenError. */
 export async function prepareSession(args: RunArgs, options: PrepareOptions): Promise<PreparedSession> {
   const warnings: string[] = [];
   const cache = cacheDir(options.hostEnv);
-  const { profile, backend } = await selectProfile(args, cache, options.probe ?? true);
+  const { profile, backend } = await selectProfile(args, cache, options.probe ?? true, options.skipBackends);
   applyOverrides(profile, args);
   const { resolutions: rootResolutions, recordedRw } = resolveRoots(args, options, warnings);
   const roots = rootResolutions.map(toResolvedRoot);
@@ -123,9 +128,10 @@ async function selectProfile(
   args: RunArgs,
   cacheDir: string,
   probe: boolean,
+  skip?: ReadonlyMap<BackendName, string>,
 ): Promise<{ profile: Profile; backend: Backend }> {
   if (args.profile === 'auto') {
-    const backend = await pickAuto({ cacheDir });
+    const backend = await pickAuto({ cacheDir }, skip);
     return { profile: await loadProfileCached(backend.name, args.policy, cacheDir), backend };
   }
   const profile = await loadProfileCached(args.profile, args.policy, cacheDir);
@@ -149,6 +155,7 @@ function applyOverrides(profile: Profile, args: RunArgs): void {
   if (args.memoryMb !== undefined) profile.limits.memoryMb = args.memoryMb;
   if (args.cpus !== undefined) profile.limits.cpus = args.cpus;
   if (args.timeoutMs !== undefined) profile.policy.limits.requestTimeoutMs = args.timeoutMs;
+  if (args.strictProtocol) profile.policy.strayOutput.strict = true;
 }
 
 /**

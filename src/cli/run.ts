@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.ts';
 import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { launchFirst } from './launch-first.ts';
 import { type PreparedSession, policyContext, prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
@@ -18,23 +19,45 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     say(RUN_HELP);
     return EXIT.ok;
   }
-  const prepared = await prepareSession(args, { hostEnv: process.env, onProgress: (line) => warn(line) });
-  for (const warning of prepared.warnings) warn(warning);
+  const onProgress = (line: string): void => warn(line);
+  const first = await prepareSession(args, { hostEnv: process.env, onProgress });
+  for (const warning of first.warnings) warn(warning);
   if (args.auditLog !== undefined) checkWritable(args.auditLog);
   // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
   process.on('exit', killAllNow);
   // The egress proxy listens before the sandbox starts (bwrap mounts its socket's directory).
-  const egress = await startEgress(prepared);
+  let egress = await startEgress(first);
   // Launch first, load the rest of the warden while the server boots: the session, policy and
   // logging modules cost tens of milliseconds that would otherwise add to every cold start.
   // The client's first message simply waits in the stdin pipe meanwhile.
-  const firstSandbox = prepared.backend.launch(prepared.plan, { onProgress: (line) => warn(line) });
-  firstSandbox.catch(() => undefined); // reported through the session, which awaits it
-  const [{ Session }, { AuditLog }, { createLogger }] = await Promise.all([
+  const modules = Promise.all([
     import('../supervisor/session.ts'),
     import('../audit/audit-log.ts'),
     import('../audit/logger.ts'),
   ]);
+  const {
+    prepared,
+    sandbox: firstSandbox,
+    fallbacks,
+  } = await launchFirst(first, {
+    auto: args.profile === 'auto',
+    prepare: async (skip) => {
+      const next = await prepareSession(args, { hostEnv: process.env, onProgress, skipBackends: skip });
+      for (const warning of next.warnings) warn(warning);
+      return next;
+    },
+    launch: async (next) => {
+      if (next !== first) {
+        await egress?.close();
+        egress = await startEgress(next);
+      }
+      return next.backend.launch(next.plan, { onProgress });
+    },
+    onFallback: ({ from, to, reason }) =>
+      warn(`warning: auto picked ${from}, which could not launch (${reason}); using ${to} instead`),
+  });
+  firstSandbox.catch(() => undefined); // reported through the session, which awaits it
+  const [{ Session }, { AuditLog }, { createLogger }] = await modules;
   // node:crypto loads only now, after the spawn (it costs ~4 ms).
   const sessionId = process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex');
   const logger = createLogger().child({ session: sessionId });
@@ -69,6 +92,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     // session.start is written synchronously when run() begins; the roots' resolutions follow it.
     const running = session.run();
     auditRootResolutions(audit, prepared);
+    for (const fallback of fallbacks) audit.write({ event: 'backend.fallback', ...fallback });
     egress?.attach((event) => {
       audit.write(event);
       if (

@@ -172,6 +172,34 @@ export const PolicySchema = z
       .strict()
       .prefault({})
       .describe('Size and time caps'),
+    strayOutput: z
+      .object({
+        lines: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000_000)
+          .default(1000)
+          .describe(
+            'Most non-JSON lines the server may print on stdout per session (dropped, audited); more kills it',
+          ),
+        bytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1024 * MiB)
+          .default(1 * MiB)
+          .describe('Most bytes of non-JSON lines the server may print on stdout per session; more kills it'),
+        strict: z
+          .boolean()
+          .default(false)
+          .describe('Treat any non-JSON line on the server stdout as a breach (CLI --strict-protocol)'),
+      })
+      .strict()
+      .prefault({})
+      .describe(
+        'Stray output: a line on the server stdout that is not JSON at all (a forgotten console.log, a banner) is dropped, never forwarded',
+      ),
     guards: GuardsSchema.prefault({}),
   })
   .strict()

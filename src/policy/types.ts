@@ -16,6 +16,7 @@ export type RuleId =
   | 'server.request-not-allowed'
   | 'protocol.invalid-json'
   | 'protocol.invalid-message'
+  | 'protocol.stray-output'
   | 'protocol.unknown-id'
   | 'protocol.duplicate-id'
   | 'request.timeout'

@@ -16,6 +16,12 @@ export type ParseLineResult =
       rule: 'protocol.invalid-json' | 'protocol.invalid-message';
       reason: string;
       id: JsonRpcId | undefined;
+      /**
+       * The line is not JSON at all and does not try to be a JSON-RPC message: valid UTF-8 without a
+       * BOM, rejected by JSON.parse, and without `"jsonrpc"` in it (a forgotten console.log, a banner).
+       * A server's stray line may be dropped instead of treated as a breach (policy.strayOutput).
+       */
+      stray?: true;
     };
 
 const MAX_ECHO = 80;
@@ -26,6 +32,7 @@ const BATCH = 'batches (JSON arrays) are not supported by MCP';
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const WHITESPACE_ONLY = /^[ \t\r\n]*$/;
+const JSONRPC_KEY = '"jsonrpc"';
 
 /**
  * Decode and validate one framed line as a single JSON-RPC message.
@@ -65,7 +72,10 @@ export function parseLine(line: Buffer, options: { maxDepth: number }): ParseLin
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return invalidJson(describeParseError(error));
+    const failed = invalidJson(describeParseError(error));
+    // A malformed line that names "jsonrpc" (two objects on a line, a cut-off message) is a message
+    // gone wrong, possibly on purpose, so it stays a violation; plain text is only noise.
+    return text.includes(JSONRPC_KEY) ? failed : { ...failed, stray: true };
   }
   if (Array.isArray(parsed)) return invalidMessage(BATCH, undefined);
   if (typeof parsed !== 'object' || parsed === null) return invalidMessage('not a JSON object', undefined);
@@ -89,7 +99,7 @@ function sniffId(line: Buffer): JsonRpcId | undefined {
   return sniffer.result();
 }
 
-function invalidJson(reason: string): ParseLineResult {
+function invalidJson(reason: string): Extract<ParseLineResult, { rule: string }> {
   return { ok: false, rule: 'protocol.invalid-json', reason, id: undefined };
 }
 

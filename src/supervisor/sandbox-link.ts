@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { LineFramer } from '../protocol/line-framer.ts';
 import type { Backend, ExitInfo, Sandbox, SandboxPlan } from '../sandboxes/types.ts';
 import { LineWriter } from './client-writer.ts';
+import { StderrTail } from './stderr-tail.ts';
 
 export interface SandboxLinkOptions {
   backend: Backend;
@@ -20,6 +21,7 @@ export interface SandboxLinkOptions {
 export class SandboxLink {
   readonly #sandbox: Sandbox;
   readonly #stdin: LineWriter;
+  readonly #stderrTail = new StderrTail();
   #resolveReported!: () => void;
   /** Resolves once onExit has been called (after the server's last output line was delivered). */
   readonly reported = new Promise<void>((resolve) => (this.#resolveReported = resolve));
@@ -35,10 +37,12 @@ export class SandboxLink {
     sandbox.stdout.on('data', (chunk: Buffer) => framer.push(chunk));
     sandbox.stdout.on('error', () => undefined);
     sandbox.stderr.on('error', () => undefined);
+    sandbox.stderr.on('data', (chunk: Buffer) => this.#stderrTail.push(chunk));
     sandbox.stderr.pipe(options.serverLog, { end: false });
     void sandbox.exited.then((info) => {
-      // Deliver every line the server wrote before it died, then report the exit. A leftover child
-      // holding the pipe open must not delay the report forever, hence the short fallback.
+      // Deliver every line the server wrote before it died (and keep the end of its stderr, which
+      // explains a failed start), then report the exit. A leftover child holding a pipe open must not
+      // delay the report forever, hence the short fallback.
       let reported = false;
       const report = (): void => {
         if (!reported) {
@@ -47,8 +51,10 @@ export class SandboxLink {
         }
         reported = true;
       };
-      if (sandbox.stdout.readableEnded || sandbox.stdout.destroyed) return report();
-      sandbox.stdout.once('close', report);
+      const open = [sandbox.stdout, sandbox.stderr].filter((s) => !(s.readableEnded || s.destroyed));
+      if (open.length === 0) return report();
+      let left = open.length;
+      for (const stream of open) stream.once('close', () => --left === 0 && report());
       setTimeout(report, 250);
     });
   }
@@ -64,6 +70,11 @@ export class SandboxLink {
 
   get stdout(): Readable {
     return this.#sandbox.stdout;
+  }
+
+  /** The last lines the server wrote to stderr (bounded, escaped, secrets redacted). */
+  stderrTail(): string[] {
+    return this.#stderrTail.lines();
   }
 
   /** The client stream to pause while the sandbox's stdin is full. */

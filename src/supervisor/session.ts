@@ -20,12 +20,19 @@ import type { Backend, Sandbox, SandboxPlan } from '../sandboxes/types.ts';
 import { LineWriter } from './client-writer.ts';
 import { SandboxLink } from './sandbox-link.ts';
 import { SessionState } from './session-state.ts';
+import { startupHint } from './startup-hint.ts';
+import { StrayOutput } from './stray-output.ts';
 
 /** Exit statuses of a session (DESIGN.md). */
 export const EXIT_OK = 0;
 export const EXIT_BREACH = 70;
 /** The sandbox could not be started (the CLI exits 69, backend unavailable). */
 export const EXIT_UNAVAILABLE = 69;
+/** The server exited during start-up (before it answered initialize): its set-up is broken. */
+export const EXIT_STARTUP = 71;
+
+/** A burst of stray lines ends after this long without another one (then it is audited). */
+const STRAY_BURST_MS = 1000;
 
 export interface SessionOptions {
   sessionId: string;
@@ -89,12 +96,17 @@ export class Session {
   #relist: Relist = 'idle';
   /** Why the warden is stopping the current sandbox (for its sandbox.stop event). */
   #stopReason = '';
+  /** The current sandbox answered initialize: until then, its exit is a start-up failure. */
+  #started = false;
+  readonly #stray: StrayOutput;
+  #strayTimer: NodeJS.Timeout | undefined;
   #resolveDone!: (code: number) => void;
   readonly #done = new Promise<number>((resolve) => (this.#resolveDone = resolve));
 
   constructor(options: SessionOptions) {
     this.#o = options;
     this.#toClient = new LineWriter(options.clientOut);
+    this.#stray = new StrayOutput(options.profile.policy.strayOutput);
   }
 
   /** Start the sandbox and pump both directions. Resolves with the process exit status. */
@@ -149,6 +161,7 @@ export class Session {
       await link.reported;
     }
     this.#answerInFlight('sandbox.exited', `session ended: ${reason}`);
+    this.#auditStrayBurst();
     await this.#toClient.flush();
     this.#o.audit.write({ event: 'session.end', reason, exitCode });
     this.#phase = 'ended';
@@ -158,6 +171,7 @@ export class Session {
   async #startSandbox(): Promise<void> {
     this.#generation++;
     const generation = this.#generation;
+    this.#started = false;
     const early = generation === 1 ? this.#o.firstSandbox : undefined;
     const link = await SandboxLink.start({
       ...(early ? { sandbox: early } : {}),
@@ -169,15 +183,24 @@ export class Session {
       onOversize: (bytes) => this.#serverBreach('size.message', `server message exceeds ${bytes} bytes`),
       onExit: (info) => {
         const expected = this.#link !== link || this.#phase !== 'running';
+        const startup = !expected && !this.#started && !info.limit;
         this.#o.audit.write({
           event: 'sandbox.stop',
           pid: link.pid,
           code: info.code,
           signal: info.signal,
-          reason: expected ? this.#stopReason : 'the server exited on its own',
+          reason: expected
+            ? this.#stopReason
+            : startup
+              ? 'the server exited during start-up'
+              : 'the server exited on its own',
           ...(info.limit ? { limit: info.limit.kind, detail: info.limit.detail } : {}),
         });
         if (expected) return;
+        if (startup) {
+          this.#startupFailed(link, info);
+          return;
+        }
         if (info.limit) {
           this.#serverBreach(
             'sandbox.limit',
@@ -328,9 +351,14 @@ export class Session {
     const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
     if (!parsed.ok) {
       if (parsed.empty) return;
+      if (parsed.stray && !this.#o.profile.policy.strayOutput.strict) {
+        this.#onStrayLine(line.length);
+        return;
+      }
       this.#serverBreach(parsed.rule, `server sent an invalid message: ${parsed.reason}`);
       return;
     }
+    this.#auditStrayBurst();
     const verdict = decide(
       { direction: 'server', message: parsed.message, bytes: line.length, text: parsed.text },
       this.#state,
@@ -357,6 +385,7 @@ export class Session {
     if (verdict.withheld) this.#auditWithheld(verdict.withheld);
     if (kind === 'result' || kind === 'error') {
       const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
+      if (request?.method === 'initialize') this.#started = true;
       if (request?.method === 'tools/list' && kind === 'result')
         this.#state.learnTools(learnTools(message.result));
       if (request?.internal) {
@@ -381,6 +410,68 @@ export class Session {
     if (verdict.rewrite) this.#toClient.write(encodeLine(verdict.rewrite));
     // Untouched: the server's own bytes, never re-serialised and not copied again.
     else this.#toClient.writeLine(line);
+  }
+
+  /**
+   * A line that is not JSON at all (a forgotten console.log, a banner): dropped, never forwarded,
+   * counted against the session's budget, and audited once per burst (lengths only, never content).
+   */
+  #onStrayLine(bytes: number): void {
+    const { started, over } = this.#stray.add(bytes);
+    if (over) {
+      this.#auditStrayBurst();
+      this.#serverBreach('protocol.stray-output', this.#stray.describeOver());
+      return;
+    }
+    if (started) {
+      this.#o.logger.warn(
+        { bytes },
+        'the server printed a non-JSON line on stdout: dropped (stdout is for JSON-RPC; log to stderr)',
+      );
+    }
+    // One timer per burst, re-armed by nothing: a burst is audited at most STRAY_BURST_MS after it
+    // began, or earlier when a valid message or the end of the session closes it.
+    if (this.#strayTimer === undefined) {
+      this.#strayTimer = setTimeout(() => this.#auditStrayBurst(), STRAY_BURST_MS);
+      this.#strayTimer.unref();
+    }
+  }
+
+  /** Close the open burst of stray lines, if any, with its one audit event. */
+  #auditStrayBurst(): void {
+    clearTimeout(this.#strayTimer);
+    this.#strayTimer = undefined;
+    const burst = this.#stray.takeBurst();
+    if (burst) this.#o.audit.write({ event: 'protocol.stray-output', ...burst });
+  }
+
+  /**
+   * The server exited before it answered initialize. That is a broken set-up (a missing module or
+   * library, a read-only path, no network), not an attack: say so with its last stderr lines and a
+   * hint, answer what is in flight, and end with EXIT_STARTUP (or wait to restart).
+   */
+  #startupFailed(link: SandboxLink, info: { code: number | null; signal: string | null }): void {
+    const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
+    const reason = `server exited during start-up with ${how}`;
+    const stderr = link.stderrTail();
+    const hint = startupHint(stderr);
+    this.#o.audit.write({
+      event: 'sandbox.startup-failed',
+      pid: link.pid,
+      code: info.code,
+      signal: info.signal,
+      stderr,
+      ...(hint === undefined ? {} : { hint }),
+    });
+    this.#o.serverLog.write(describeStartupFailure(reason, stderr, hint));
+    this.#stopReason = reason;
+    this.#answerInFlight('sandbox.exited', reason);
+    if (this.#o.profile.onServerBreach === 'restart') {
+      this.#phase = 'down';
+      this.#link = undefined;
+      return;
+    }
+    void this.end(reason, EXIT_STARTUP, false);
   }
 
   /** One audit event per prompt, resource, template or instructions the policy kept from the client. */
@@ -535,6 +626,19 @@ export class Session {
       ...(verdict.detail === undefined ? {} : { detail: verdict.detail }),
     });
   }
+}
+
+/** The start-up failure as the user reads it on stderr: what happened, the server's last words, the fix. */
+function describeStartupFailure(reason: string, stderr: readonly string[], hint: string | undefined): string {
+  const lines = [`mcp-warden: ${reason}`];
+  if (stderr.length > 0) {
+    lines.push('  its last stderr lines:');
+    for (const line of stderr) lines.push(`  | ${line}`);
+  } else {
+    lines.push('  it wrote nothing to stderr');
+  }
+  if (hint !== undefined) lines.push(`  hint: ${hint}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function withNewline(line: Buffer): Buffer {

@@ -85,6 +85,10 @@ describe('pinned security defaults', () => {
     });
   });
 
+  it('stray output on the server stdout: dropped up to 1,000 lines or 1 MiB per session, then a breach', () => {
+    expect(PolicySchema.parse({}).strayOutput).toEqual({ lines: 1000, bytes: 1024 * 1024, strict: false });
+  });
+
   it('built-in profiles: no network, kill on server breach, deny on client breach', () => {
     for (const name of ['bwrap', 'none']) {
       const profile = loadProfile(name);

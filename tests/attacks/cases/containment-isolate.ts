@@ -22,6 +22,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../../helpers/warden.ts';
 import type { AttackCase, AttackContext, BackendName, Check } from '../types.ts';
 import { descendantCmdlines, floodScenario, startIsolateFixture } from './isolate-scenarios.ts';
+import { inPrivateTmp } from './containment.ts';
 
 type Result = Record<string, unknown>;
 
@@ -62,10 +63,15 @@ function probe(
 }
 
 /** The probe failed like a read-only mount (EROFS; containers may answer EACCES first as nobody). */
-function refusedReadOnly(r: Result, ctx: AttackContext): string | undefined {
+function refusedReadOnly(r: Result, ctx: AttackContext, target?: string): string | undefined {
+  // Under /tmp (a checkout CI cloned there) the package's directory is a mount point in the sandbox's
+  // private /tmp: a file created there stays in the sandbox (absent() checked the host).
+  if (r.ok !== false && target !== undefined && inPrivateTmp(target, ctx)) return undefined;
   if (r.ok !== false) return `succeeded: ${JSON.stringify(r).slice(0, 200)}`;
   const containers = ctx.backend === 'docker' || ctx.backend === 'gvisor';
-  if (r.code === 'EROFS' || (containers && r.code === 'EACCES')) return undefined;
+  // isolate: a package mounted entry by entry leaves its directory outside every allowed place (EACCES).
+  const notAPlace = containers || (ctx.backend === 'isolate' && target !== undefined);
+  if (r.code === 'EROFS' || (notAPlace && r.code === 'EACCES')) return undefined;
   return `failed with ${String(r.code)}, expected EROFS as from a read-only mount`;
 }
 
@@ -153,7 +159,7 @@ export const ISOLATE_CONTAINMENT_CASES: AttackCase[] = [
     "open(PACKAGE/new, O_RDONLY|O_CREAT) in the server's own read-only package",
     (ctx) => ({ op: 'openFlags', path: plantedInPackage(ctx), flags: O.RDONLY | O.CREAT, mode: 0o644 }),
     'EROFS; nothing created in the package',
-    (r, ctx) => absent(plantedInPackage(ctx)) ?? refusedReadOnly(r, ctx),
+    (r, ctx) => absent(plantedInPackage(ctx)) ?? refusedReadOnly(r, ctx, plantedInPackage(ctx)),
   ),
   probe(
     'ro-open-append-string-flag',

@@ -4,7 +4,8 @@
 // well-formed JSON-RPC object per line and rejects everything else (a client gets -32001, a server
 // is killed).
 import type { RuleId } from '../../../src/policy/types.ts';
-import type { AttackCase, AttackContext } from '../types.ts';
+import { exitWithin } from '../../helpers/warden.ts';
+import type { AttackCase, AttackContext, CustomApi } from '../types.ts';
 
 const JSON_ERR: RuleId = 'protocol.invalid-json';
 const SHAPE: RuleId = 'protocol.invalid-message';
@@ -43,6 +44,39 @@ function server(
     action: { kind: 'server', emit },
     expect: { kind: 'killed', rule },
   };
+}
+
+/**
+ * A fresh warden (with `options`) whose server prints `lines` non-JSON lines while a request is in
+ * flight: the request must get -32002 with `rule`, nothing of the lines may reach the client, and the
+ * warden must exit 70.
+ */
+async function strayKill(
+  api: CustomApi,
+  options: { extraArgs?: string[]; policy?: object },
+  lines: number,
+  rule: RuleId,
+): Promise<string | undefined> {
+  const warden = await api.warden(options);
+  const emitted = 'stray output line\n'.repeat(lines);
+  const reply = await warden
+    .request(
+      'atk-stray-kill',
+      'tools/call',
+      {
+        name: 'emit',
+        arguments: { b64: Buffer.from(emitted).toString('base64') },
+      },
+      30_000,
+    )
+    .catch((error: Error) => error);
+  if (reply instanceof Error) return reply.message.slice(0, 300);
+  if (reply.error?.code !== -32002 || reply.error.data?.rule !== rule)
+    return `expected -32002 ${rule}, got ${JSON.stringify(reply).slice(0, 300)}`;
+  if (warden.nonJsonLines().length > 0) return `non-JSON reached the client: ${warden.nonJsonLines()[0]}`;
+  const status = await exitWithin(warden, 15_000).catch((error: Error) => error);
+  if (status instanceof Error) return status.message.slice(0, 300);
+  return status.code === 70 ? undefined : `the warden exited ${JSON.stringify(status)}, expected 70`;
 }
 
 const bytes = (...parts: Array<string | number[]>): Buffer =>
@@ -267,7 +301,58 @@ export const FRAMING_CASES: AttackCase[] = [
   },
 
   // ---- server → client: any of these kills the sandbox ----
-  server('server-garbage', 'server writes a non-JSON line', () => 'this is not json\n', JSON_ERR),
+  // Issue 15 item 7: a non-JSON line (a forgotten console.log) is dropped, not a breach; a flood of
+  // them, or any one under --strict-protocol, still kills the sandbox.
+  {
+    id: 'framing.server-garbage',
+    family: 'framing',
+    title: 'server writes a non-JSON line: dropped, the client never sees it, the session goes on',
+    layer: 'policy',
+    action: {
+      kind: 'custom',
+      run: async (ctx, api) => {
+        const warden = await api.shared();
+        const id = `atk-stray-${ctx.mark()}`;
+        const canary = `stray-${ctx.mark()}`;
+        const answer = `{"jsonrpc":"2.0","id":"${id}","result":{"content":[{"type":"text","text":"after"}]}}\n`;
+        const emitted = `this is not json ${canary}\n${answer}`;
+        const reply = await warden.request(id, 'tools/call', {
+          name: 'emit',
+          arguments: { b64: Buffer.from(emitted).toString('base64') },
+        });
+        if (reply.error) return `the session did not go on: ${JSON.stringify(reply.error)}`;
+        const ping = await warden.request(`${id}-ping`, 'ping', {});
+        if (ping.error) return `the session stopped answering: ${JSON.stringify(ping.error)}`;
+        if (warden.nonJsonLines().some((l) => l.includes(canary))) return 'the stray line reached the client';
+        if (JSON.stringify(warden.allMessages()).includes(canary)) return 'the stray line reached the client';
+        return undefined;
+      },
+    },
+    expect: { kind: 'contained', what: 'the line is dropped and the session answers on' },
+  },
+  {
+    id: 'framing.server-stray-flood',
+    family: 'framing',
+    title: 'server floods stdout with non-JSON lines past its limit: killed (protocol.stray-output)',
+    layer: 'policy',
+    action: {
+      kind: 'custom',
+      run: (_ctx, api) =>
+        strayKill(api, { policy: { strayOutput: { lines: 50 } } }, 60, 'protocol.stray-output'),
+    },
+    expect: { kind: 'contained', what: 'the sandbox is killed past the flood limit' },
+  },
+  {
+    id: 'framing.server-garbage-strict',
+    family: 'framing',
+    title: 'under --strict-protocol one non-JSON line kills the sandbox (protocol.invalid-json)',
+    layer: 'policy',
+    action: {
+      kind: 'custom',
+      run: (_ctx, api) => strayKill(api, { extraArgs: ['--strict-protocol'] }, 1, JSON_ERR),
+    },
+    expect: { kind: 'contained', what: 'the sandbox is killed' },
+  },
   server(
     'server-invalid-utf8',
     'server writes invalid UTF-8',

@@ -263,3 +263,38 @@ describe('parseLine', () => {
     }
   });
 });
+
+// Issue 15 item 7: a server's stray console.log is told apart from a malformed message.
+describe('parseLine: stray output', () => {
+  const failure = (text: string | Buffer) => {
+    const result = parseLine(typeof text === 'string' ? Buffer.from(text) : text, { maxDepth: 64 });
+    if (result.ok || result.empty) throw new Error('expected a failure');
+    return result;
+  };
+
+  it.each(['Server running on stdio', '{ a: 1 }', "{'a': 1}", 'Listening… ✓', '[ERROR] oops'])(
+    'marks plain text %j as stray',
+    (text) => {
+      expect(failure(text)).toMatchObject({ rule: 'protocol.invalid-json', stray: true });
+    },
+  );
+
+  it.each([
+    ['two objects on a line', '{"jsonrpc":"2.0","method":"a"}{"jsonrpc":"2.0","method":"b"}'],
+    ['a cut-off message', '{"jsonrpc":"2.0","id":1,"result":'],
+    ['trailing garbage', '{"jsonrpc":"2.0","method":"a"} x'],
+  ])('does not mark %s as stray', (_name, text) => {
+    expect(failure(text).stray).toBeUndefined();
+  });
+
+  it('never marks invalid UTF-8, a BOM, a batch or a bare value as stray', () => {
+    for (const line of [
+      Buffer.from([0x68, 0xff]),
+      Buffer.from([0xef, 0xbb, 0xbf, 0x68, 0x69]),
+      Buffer.from('[1]'),
+      Buffer.from('42'),
+    ]) {
+      expect(failure(line).stray).toBeUndefined();
+    }
+  });
+});

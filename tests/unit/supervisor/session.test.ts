@@ -1,132 +1,15 @@
 // The session loop in-process, against an in-memory sandbox: what is forwarded, what is answered, and
 // what ends the session. Real processes are covered by tests/integration.
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../../../src/audit/audit-log.ts';
 import type { AuditEvent } from '../../../src/audit/events.ts';
-import { ProfileSchema, type ProfileInput } from '../../../src/config/profile-schema.ts';
-import type { Backend, ExitInfo, Sandbox, SandboxPlan } from '../../../src/sandboxes/types.ts';
+import { ProfileSchema } from '../../../src/config/profile-schema.ts';
 import { Session } from '../../../src/supervisor/session.ts';
-import { hostPaths } from '../../../src/util/host-paths.ts';
-
-const rootDir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'warden-session-')));
-afterAll(() => rmSync(rootDir, { recursive: true, force: true }));
-
-/** A sandbox made of pipes: the test plays the server. */
-class FakeSandbox implements Sandbox {
-  readonly pid: number;
-  readonly stdin = new PassThrough();
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
-  readonly exited: Promise<ExitInfo>;
-  received: Record<string, unknown>[] = [];
-  stopped = false;
-  #exit!: (info: ExitInfo) => void;
-  #pending = '';
-
-  constructor(pid: number) {
-    this.pid = pid;
-    this.exited = new Promise((resolve) => (this.#exit = resolve));
-    this.stdin.on('data', (chunk: Buffer) => {
-      this.#pending += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = this.#pending.indexOf('\n')) >= 0) {
-        this.received.push(JSON.parse(this.#pending.slice(0, nl)) as Record<string, unknown>);
-        this.#pending = this.#pending.slice(nl + 1);
-      }
-    });
-  }
-
-  send(value: unknown): void {
-    this.stdout.write(typeof value === 'string' ? value : `${JSON.stringify(value)}\n`);
-  }
-
-  /** The server stops reading its stdin: what the warden writes piles up in the pipe. */
-  stopReading(): void {
-    this.stdin.pause();
-  }
-
-  crash(code = 3): void {
-    this.stdout.end();
-    this.#exit({ code, signal: null });
-  }
-
-  stop(): Promise<ExitInfo> {
-    if (!this.stopped) {
-      this.stopped = true;
-      this.stdout.end();
-      this.#exit({ code: null, signal: 'SIGKILL' });
-    }
-    return this.exited;
-  }
-}
-
-const plan: SandboxPlan = { backend: 'none', argv: ['server'], env: {}, cwd: '/', notes: [], unenforced: [] };
-
-function harness(profile: Partial<ProfileInput> = {}) {
-  const sandboxes: FakeSandbox[] = [];
-  const backend: Backend = {
-    name: 'none',
-    probe: () => Promise.resolve({ available: true }),
-    plan: () => plan,
-    launch: () => {
-      const sandbox = new FakeSandbox(1000 + sandboxes.length);
-      sandboxes.push(sandbox);
-      return Promise.resolve(sandbox);
-    },
-  };
-  const events: AuditEvent[] = [];
-  const audit = { write: (e: AuditEvent) => events.push(e) } as unknown as AuditLog;
-  const clientIn = new PassThrough();
-  const clientOut = new PassThrough();
-  const toClient: Record<string, unknown>[] = [];
-  let pending = '';
-  clientOut.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      toClient.push(JSON.parse(pending.slice(0, nl)) as Record<string, unknown>);
-      pending = pending.slice(nl + 1);
-    }
-  });
-  const session = new Session({
-    sessionId: 'test',
-    profile: ProfileSchema.parse({ name: 't', backend: 'none', ...profile }),
-    backend,
-    plan,
-    command: ['server'],
-    policy: {
-      policy: ProfileSchema.parse({ name: 't', backend: 'none', ...profile }).policy,
-      roots: [{ path: rootDir, realPath: rootDir, readOnly: false }],
-      home: '/nonexistent-home',
-      realpath: hostPaths.realpath,
-      readlink: hostPaths.readlink,
-    },
-    audit,
-    logger: pino({ level: 'silent' }),
-    clientIn,
-    clientOut,
-    serverLog: new PassThrough(),
-  });
-  const done = session.run();
-  const send = (value: unknown): void => {
-    clientIn.write(typeof value === 'string' ? value : `${JSON.stringify(value)}\n`);
-  };
-  return { session, done, sandboxes, events, toClient, send, clientIn };
-}
-
-const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const call = (id: number, name: string, args: Record<string, unknown>) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args },
-});
+import { call, harness, plan, rootDir, tick } from './session-harness.ts';
 
 describe('Session', () => {
   it('forwards allowed requests and relays the answer', async () => {
@@ -179,18 +62,23 @@ describe('Session', () => {
     expect(h.toClient[0]).toMatchObject({ error: { data: { rule: 'protocol.unknown-id' } } });
   });
 
-  it('treats garbage on the server stdout and a server exit as breaches', async () => {
-    const garbage = harness();
-    await tick();
-    garbage.sandboxes[0]?.send('not json\n');
-    expect(await garbage.done).toBe(70);
+  // Issue 15 item 7 changed this: a non-JSON line is dropped (tests in stray-and-startup.test.ts), and a
+  // server that exits before answering initialize is a start-up failure (exit 71), not a breach.
+  it('treats a server exit as sandbox.exited, after start-up a breach (70)', async () => {
     const crash = harness();
     await tick();
+    crash.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: {} });
+    await tick();
+    crash.sandboxes[0]?.send({
+      jsonrpc: '2.0',
+      id: 0,
+      result: { protocolVersion: '2025-06-18', capabilities: {} },
+    });
     crash.send(call(5, 'x', {}));
     await tick();
     crash.sandboxes[0]?.crash();
     expect(await crash.done).toBe(70);
-    expect(crash.toClient[0]).toMatchObject({
+    expect(crash.toClient[1]).toMatchObject({
       id: 5,
       error: { code: -32002, data: { rule: 'sandbox.exited' } },
     });
