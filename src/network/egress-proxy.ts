@@ -32,6 +32,8 @@ export interface EgressProxyOptions {
 export class EgressProxy {
   readonly #options: EgressProxyOptions;
   readonly #sockets = new Set<Duplex>();
+  /** Connections not yet audited: close() waits for them, so no event is lost at exit. */
+  readonly #inflight = new Set<Promise<ConnectionEvent>>();
   #server: Server | undefined;
   #socketPath: string | undefined;
   #active = 0;
@@ -66,7 +68,7 @@ export class EgressProxy {
       now: () => performance.now(),
     };
     client.on('error', () => undefined);
-    return serveConnection(client, ctx)
+    const served = serveConnection(client, ctx)
       .catch((error: unknown): ConnectionEvent => {
         client.destroy();
         return {
@@ -87,6 +89,9 @@ export class EgressProxy {
         this.#options.onEvent({ ...event, durationMs: Math.round(event.durationMs) });
         return event;
       });
+    this.#inflight.add(served);
+    void served.finally(() => this.#inflight.delete(served));
+    return served;
   }
 
   /**
@@ -115,6 +120,9 @@ export class EgressProxy {
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
+    // Each ended connection is audited once its handler settles; wait (bounded) for those events.
+    const settled = Promise.allSettled([...this.#inflight]);
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     const server = this.#server;
     this.#server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -51,15 +51,21 @@ interface Launch {
 interface User {
   label: string;
   uid: number;
+  /**
+   * Who owns the folders. Root runs the client over a user's folders (uid 1000): a container then runs
+   * as that owner (issue 15 item 3); root-owned rw roots would make a container run as nobody.
+   */
+  owner: number;
   python: boolean;
   pythonWhy: string;
 }
 
 const USERS: User[] = [
-  { label: 'root', uid: 0, python: pip.ok, pythonWhy: pip.status },
+  { label: 'root', uid: 0, owner: 1000, python: pip.ok, pythonWhy: pip.status },
   {
     label: 'normal user (uid 65534)',
     uid: NOBODY,
+    owner: NOBODY,
     python: venvReadableByNobody(),
     pythonWhy: pip.ok ? `venv ${pip.dir} is not readable by uid 65534` : pip.status,
   },
@@ -196,7 +202,7 @@ describe.runIf(AS_ROOT).each(USERS)(
         vscodeFile,
         `{\n  // the workspace's own filesystem server\n  "servers": {\n    "workspace-files": {\n      "type": "stdio",\n      "command": "node",\n      "args": [${JSON.stringify(FS_SERVER)}, "\${workspaceFolder}"]\n    }\n  }\n}\n`,
       );
-      if (user.uid !== 0) chownTree(home, user.uid);
+      chownTree(home, user.owner);
 
       for (const file of [desktopFile, vscodeFile]) {
         const wrap = wardenAs(user, home, ['wrap', '--config', file, '--yes'], workspace);
@@ -235,7 +241,8 @@ describe.runIf(AS_ROOT).each(USERS)(
             });
             expect(result.isError ?? false, `${text(result)}\n${s.stderr()}`).toBe(false);
             expect(readFileSync(file, 'utf8')).toBe(`written in ${path.basename(dir)}`);
-            expect(statSync(file).uid).toBe(user.uid);
+            // bwrap writes as the warden's user, a container as the folder's owner.
+            expect([user.uid, user.owner]).toContain(statSync(file).uid);
           }
         } finally {
           await s.client.close();
@@ -268,7 +275,7 @@ describe.runIf(AS_ROOT).each(USERS)(
           await first.client.close();
         }
         expect(readFileSync(memoryFile, 'utf8')).toContain('Ada');
-        expect(statSync(memoryFile).uid).toBe(user.uid);
+        expect([user.uid, user.owner]).toContain(statSync(memoryFile).uid);
         const second = await connect(user, home, entry, home);
         try {
           const found = await second.client.callTool({ name: 'search_nodes', arguments: { query: 'Ada' } });
@@ -340,7 +347,8 @@ describe.runIf(AS_ROOT).each(USERS)(
           });
           expect(result.isError ?? false, `${text(result)}\n${s.stderr()}`).toBe(false);
           expect(existsSync(file) && readFileSync(file, 'utf8')).toBe('written in the workspace');
-          expect(statSync(file).uid).toBe(user.uid);
+          // bwrap writes as the warden's user, a container as the folder's owner.
+          expect([user.uid, user.owner]).toContain(statSync(file).uid);
         } finally {
           await s.client.close();
         }

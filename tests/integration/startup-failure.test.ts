@@ -10,7 +10,16 @@ const FIXTURE = path.join(PROJECT_ROOT, 'tests/fixtures/startup-crash.mjs');
 
 async function crashStart(profile: 'none' | 'bwrap', mode: string) {
   const auditLog = path.join(tmpRoot(`startup-${profile}-${mode}`), 'audit.jsonl');
-  const warden = spawnWardenRaw(runArgs({ profile, auditLog, command: [process.execPath, FIXTURE, mode] }));
+  // A read-only root to write into: the server's own directory may be writable in a checkout under /tmp.
+  const ro = tmpRoot(`startup-ro-${profile}-${mode}`);
+  const warden = spawnWardenRaw(
+    runArgs({
+      profile,
+      auditLog,
+      roots: [`${ro}:ro`],
+      command: [process.execPath, FIXTURE, mode, path.join(ro, 'state.json')],
+    }),
+  );
   warden.send({
     jsonrpc: '2.0',
     id: 0,

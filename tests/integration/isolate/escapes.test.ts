@@ -137,7 +137,12 @@ describe.runIf(ISOLATE_PROFILE.enabled)(`isolate escapes (${ISOLATE_PROFILE.stat
     });
 
     it("the guest's process.env is exactly the --env allowlist plus the baseline", async () => {
-      expect(report(await callTool(warden, nextId++, 'env'))).toEqual({ ...BASELINE_ENV, GIVEN: 'yes' });
+      // HOME is the server's private state home (issue 15), never the real home.
+      expect(report(await callTool(warden, nextId++, 'env'))).toEqual({
+        ...BASELINE_ENV,
+        GIVEN: 'yes',
+        HOME: expect.stringMatching(/\/mcp-warden\/homes\//),
+      });
     });
   });
 

@@ -111,6 +111,8 @@ describe.runIf(enabled)(`hostile server, profile isolate (${status})`, () => {
       expect(env).toEqual({
         GIVEN_FROM_HOST: 'from-host',
         GIVEN_VALUE: 'given',
+        // The server's private state home (issue 15), never the real home.
+        HOME: expect.stringMatching(/\/mcp-warden\/homes\//),
         PATH: '/usr/local/bin:/usr/bin:/bin',
       });
       expect(JSON.stringify(result)).not.toContain(CANARY);

@@ -128,8 +128,12 @@ describe.each([
     async () => {
       // An allowed connection is audited when it ends: end the session (keep-alive tunnels close) first.
       await warden.close();
-      for (let i = 0; i < 100 && !readFileSync(auditLog, 'utf8').includes('"session.end"'); i++)
-        await new Promise((r) => setTimeout(r, 50));
+      // The proxy closes (and audits the tunnels it still held) as the warden exits, after session.end.
+      const settled = (): boolean => {
+        const text = readFileSync(auditLog, 'utf8');
+        return text.includes('"session.end"') && /"verdict":"allow"[^\n]*"bytesIn":[1-9]/.test(text);
+      };
+      for (let i = 0; i < 200 && !settled(); i++) await new Promise((r) => setTimeout(r, 50));
       const events = readFileSync(auditLog, 'utf8')
         .split('\n')
         .filter(Boolean)
