@@ -183,8 +183,15 @@ export function fixtureWheels(): string | undefined {
   return dir;
 }
 
+/**
+ * pip settings for tests: an index that cannot be reached (no network here) fails in seconds instead of
+ * pip's configured wait, so the other (local) indexes and find-links answer without minutes of retries.
+ */
+export const QUICK_PIP_ENV = { PIP_DEFAULT_TIMEOUT: '3', PIP_RETRIES: '0' } as const;
+
 function run(file: string, args: string[]): void {
   const result = spawnSync(file, args, {
+    env: { ...process.env, ...QUICK_PIP_ENV },
     encoding: 'utf8',
     timeout: 10 * 60_000,
     stdio: ['ignore', 'pipe', 'pipe'],

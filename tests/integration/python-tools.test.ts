@@ -9,7 +9,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BWRAP_PROFILE, GVISOR_PROFILE, isContainer, ourContainers } from '../helpers/containers.ts';
-import { fixtureWheels, pipVenv, uvLayoutVenv } from '../helpers/python-venvs.ts';
+import { fixtureWheels, pipVenv, QUICK_PIP_ENV, uvLayoutVenv } from '../helpers/python-venvs.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
 import { PROJECT_ROOT, WARDEN_ENTRY, startWarden } from '../helpers/warden.ts';
 
@@ -51,6 +51,7 @@ describe.runIf(pip.ok && uv.ok && wheels !== undefined)(
       env = {
         ...process.env,
         PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        ...QUICK_PIP_ENV,
         MCP_WARDEN_CACHE_DIR: CACHE,
         MCP_WARDEN_STATE_DIR: tmpRoot('python-tools-state'),
         // The fixture is not on any index: pip finds its wheel here (besides the machine's own settings).
