@@ -27,7 +27,8 @@ function serve(socketPath: string): void {
   });
   server.listen({ host: '127.0.0.1', port: 0 }, () => {
     const address = server.address();
-    process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+    // The relay's child reports its port to the relay over a pipe, before the server runs.
+    process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`); // stdout-ok
   });
   setInterval(() => {
     if (process.ppid !== parent) process.exit(0);

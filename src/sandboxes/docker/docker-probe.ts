@@ -211,7 +211,7 @@ try {
 } catch (error) {
   setuidChmod = error.code ?? String(error);
 }
-process.stdout.write(JSON.stringify({ release: require('node:os').release(), setuidChmod }));
+process.stdout.write(JSON.stringify({ release: require('node:os').release(), setuidChmod })); // stdout-ok: inside the trial container
 `;
 
 /**

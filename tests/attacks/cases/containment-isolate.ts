@@ -20,9 +20,9 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../helpers/warden.ts';
-import type { AttackCase, AttackContext, BackendName, Check } from '../types.ts';
+import type { AttackCase, AttackContext, BackendName } from '../types.ts';
 import { descendantCmdlines, floodScenario, startIsolateFixture } from './isolate-scenarios.ts';
-import { inPrivateTmp } from './containment.ts';
+import { inPrivateTmp, probe } from './containment.ts';
 
 type Result = Record<string, unknown>;
 
@@ -42,25 +42,6 @@ const isolateOnly = (reason: string): Partial<Record<BackendName, string>> => ({
   docker: reason,
   gvisor: reason,
 });
-
-function probe(
-  id: string,
-  title: string,
-  build: (ctx: AttackContext) => Result,
-  what: string,
-  check: Check<Result>,
-  extra: Partial<AttackCase> = {},
-): AttackCase {
-  return {
-    id: `containment.${id}`,
-    family: 'containment',
-    title,
-    layer: 'os',
-    action: { kind: 'probe', probe: build },
-    expect: { kind: 'contained', what, check },
-    ...extra,
-  };
-}
 
 /** The probe failed like a read-only mount (EROFS; containers may answer EACCES first as nobody). */
 function refusedReadOnly(r: Result, ctx: AttackContext, target?: string): string | undefined {

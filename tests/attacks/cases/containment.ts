@@ -23,7 +23,8 @@ const BWRAP_NO_CGROUPS =
 const failed: Check<Result> = (r) =>
   r.ok === false ? undefined : `succeeded: ${JSON.stringify(r).slice(0, 200)}`;
 
-function probe(
+/** A containment case run by the hostile fixture's probe tool (its arguments hidden from the policy). */
+export function probe(
   id: string,
   title: string,
   build: (ctx: AttackContext) => Result,
