@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BACKEND_NAMES } from '../config/profile-schema.ts';
 import { WardenError, errorMessage } from '../errors.ts';
 import { BACKEND_NAMES as AUTO_ORDER, getBackend } from '../sandboxes/registry.ts';
+import { addEgressChecks } from './doctor-egress.ts';
 import { type BackendReport, renderDoctorTable } from './doctor-table.ts';
 import { EXIT } from './exit-codes.ts';
 import { say } from './output.ts';
@@ -18,6 +19,8 @@ export async function doctorCommand(argv: readonly string[]): Promise<number> {
   }
   const reports: BackendReport[] = [];
   for (const name of BACKEND_NAMES) reports.push(await report(name));
+  // A real relay round trip on each isolating backend that works here (bwrap, docker, gvisor).
+  await addEgressChecks(reports, getBackend);
   // The same preference as `--profile auto` (registry order: strongest first), never `none` or `isolate`.
   const auto = AUTO_ORDER.map((name) => reports.find((r) => r.backend === name)).find(
     (r) => r?.available === true && r.backend !== 'none' && r.backend !== 'isolate',

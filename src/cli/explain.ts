@@ -43,7 +43,11 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
         mounts: mountList(prepared),
         notMounted: spec.notMounted ?? [],
         notes: plan.notes,
-        network: describeEgress(prepared.egress.mode, prepared.egress.socketPath),
+        network: describeEgress(
+          prepared.egress.mode,
+          prepared.egress.socketPath,
+          prepared.egress.relay !== false,
+        ),
         unenforced: plan.unenforced,
         ...(plan.details === undefined ? {} : { details: plan.details }),
         warnings: prepared.warnings,

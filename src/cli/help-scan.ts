@@ -34,6 +34,11 @@ Roots: each server's absolute directory arguments, the directory of every absolu
 (e.g. MEMORY_FILE_PATH), and client variables that name a directory (\${workspaceFolder}, \${PWD}, ...),
 kept unexpanded so the client expands them for the warden as it did for the server.
 
+Network: a wrapped server has none unless given --allow-host. For each server that seems to need it (a
+package of the reviewed table profiles/known-network-servers.json, env names such as *_API_KEY,
+*_TOKEN, *_SECRET, *_URL, or URL values), wrap says so on stderr with the --allow-host values that
+table lists; hosts read from the config's own URLs are shown as not reviewed. Nothing is applied.
+
 Options:
   --config FILE            the config to change; without it, the usual per-OS locations are offered
   --format NAME            the client format when the file name does not tell it (claude-desktop,
@@ -42,6 +47,9 @@ Options:
   --profile NAME|FILE      sandbox profile for the wrapped servers (default auto); checked like run does
   --root PATH[:ro]         roots for every wrapped server (repeatable), instead of its directory arguments
   --server NAME            only this server (repeatable); default: every stdio server
+  --allow-host PATTERN     let the wrapped servers reach this host through the warden's egress proxy
+                           (repeatable; checked like run checks it); with more than one server to wrap,
+                           name the ones that need it with --server
   --warden-command CMD     how the client starts the warden; default: the absolute node and script of
                            this warden. Split on spaces; a package runner must pin the version
                            (e.g. "npx -y mcp-warden@0.1.0"); env MCP_WARDEN_COMMAND

@@ -60,6 +60,11 @@ export interface PrepareOptions {
    * Undefined: none.
    */
   skipBackends?: ReadonlyMap<BackendName, string>;
+  /**
+   * Replaces the profile's `network` (a gateway server entry's own); `args.allowHost` still adds to
+   * it as on the command line. Undefined: the profile's.
+   */
+  network?: Profile['network'];
 }
 
 /** Resolve profile, backend, roots, environment and command into a launch plan. Throws WardenError. */
@@ -68,6 +73,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   const cache = cacheDir(options.hostEnv);
   const { profile, backend } = await selectProfile(args, cache, options.probe ?? true, options.skipBackends);
   applyOverrides(profile, args);
+  if (options.network !== undefined) profile.network = options.network;
   const { resolutions: rootResolutions, recordedRw } = resolveRoots(args, options, warnings);
   const roots = rootResolutions.map(toResolvedRoot);
   const env = buildEnv(args.env, options.hostEnv, warnings);

@@ -1,5 +1,4 @@
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import type { ConnectionEvent } from '../network/connection-event.ts';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { WardenError, errorMessage } from '../errors.ts';
 import { killAllNow } from '../sandboxes/registry.ts';
@@ -93,14 +92,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     const running = session.run();
     auditRootResolutions(audit, prepared);
     for (const fallback of fallbacks) audit.write({ event: 'backend.fallback', ...fallback });
-    egress?.attach((event) => {
-      audit.write(event);
-      if (
-        event.verdict === 'deny' &&
-        prepared.egress.mode.kind === 'proxy' &&
-        prepared.egress.mode.settings.onDeny === 'kill'
-      )
-        void session.end(`breach: ${event.rule ?? 'network'}: ${event.reason ?? ''}`, EXIT.breach, false);
+    egress?.attach({
+      audit: (event) => audit.write(event),
+      // network.onDeny "kill": a refused connection is a server breach (kill verdict, exit 70 or restart).
+      breach: (rule, reason) => session.breach(rule, reason),
     });
     return await running;
   } finally {
@@ -111,24 +106,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
 /**
  * Start the session's egress proxy when the profile proxies egress. Connection events are held until
- * `attach` gives them a sink (the audit log is created after the launch).
+ * `attach` gives them sinks (the audit log is created after the launch).
  */
 async function startEgress(prepared: PreparedSession) {
   const { mode, socketPath } = prepared.egress;
   if (mode.kind !== 'proxy' || socketPath === undefined) return undefined;
-  const { EgressProxy } = await import('../network/egress-proxy.ts');
-  const pending: ConnectionEvent[] = [];
-  let sink: (event: ConnectionEvent) => void = (event) => void pending.push(event);
-  const proxy = new EgressProxy({ policy: mode.policy, onEvent: (event) => sink(event) });
-  await proxy.listen(socketPath);
-  process.once('exit', () => rmSync(path.dirname(socketPath), { recursive: true, force: true }));
-  return {
-    attach(next: (event: ConnectionEvent) => void): void {
-      sink = next;
-      for (const event of pending.splice(0)) next(event);
-    },
-    close: () => proxy.close(),
-  };
+  const { startSessionEgress } = await import('../network/session-egress.ts');
+  // A container run by root runs as another user (plan.runAs): the socket is that user's to connect to.
+  return startSessionEgress(mode, socketPath, prepared.plan.runAs);
 }
 
 /** One root.resolved event per root whose real path is not the path given (a symlink was followed). */

@@ -2,28 +2,38 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { loadProfile } from '../config/load-profile.ts';
 import { WardenError } from '../errors.ts';
+import { type NetworkValue, egressMode } from '../network/egress-settings.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 import { wardenCommandProblem } from '../clients/warden-self.ts';
 import type { EntryChange } from '../clients/wrap-config.ts';
+import type { BackendName } from '../sandboxes/types.ts';
 import { parseEnvArg, parseRunArgs } from './args.ts';
 import { resolveRoot } from './resolve-root.ts';
 import { loadToolLock } from './tool-lock.ts';
 
 /**
  * Check the options `wrap` writes into every entry against what `run` accepts, before anything is
- * written, reusing run's own parser and loaders: the profile must load (and its backend work here),
- * every --root must be an existing directory, --lock must exist. Throws WardenError (exit 2, or 69 for a
- * backend that cannot run here) naming the option and the fix.
+ * written, reusing run's own parser and loaders: every --allow-host must be a pattern run takes (the
+ * same message and exit status 2), the profile must load (and its backend work here, and take a network
+ * allowlist when --allow-host is given: with `auto`, the backend auto picks here), every --root must be
+ * an existing directory, --lock must exist. Throws WardenError (exit 2, or 69 for a backend that cannot
+ * run here) naming the option and the fix. Returns the profile's `network` (auto without --allow-host:
+ * false, as in every built-in profile).
  */
 export async function validateWrapOptions(options: {
   profile: string | undefined;
   roots: readonly string[];
   lock: string | undefined;
-}): Promise<void> {
+  allowHosts?: readonly string[];
+}): Promise<{ network: NetworkValue }> {
   const profile = options.profile ?? 'auto';
+  const allowHosts = options.allowHosts ?? [];
+  // run's own check first, so a bad pattern reads exactly as run would say it.
+  egressMode(false, allowHosts);
+  let network: NetworkValue = false;
   if (profile !== 'auto') {
-    const loaded = loadProfile(profile);
     const { getBackend } = await import('../sandboxes/registry.ts');
+    const loaded = loadProfile(profile);
     const backend = getBackend(loaded.backend);
     const availability = await backend.probe({ cacheDir: cacheDir() });
     if (!availability.available) {
@@ -33,12 +43,41 @@ export async function validateWrapOptions(options: {
         { hint: availability.fix },
       );
     }
+    network = loaded.network;
+    await checkAllowlist(network, allowHosts, backend.name, '');
+  } else if (allowHosts.length > 0) {
+    const { pickAuto } = await import('../sandboxes/registry.ts');
+    const backend = await pickAuto({ cacheDir: cacheDir() });
+    network = loadProfile(backend.name).network;
+    await checkAllowlist(network, allowHosts, backend.name, ` (--profile auto picks ${backend.name} here)`);
   }
   for (const root of options.roots) {
     // A root with client variables is expanded by the client; it can only be checked when it starts.
     if (!root.includes('$')) resolveRoot(root);
   }
   if (options.lock !== undefined) loadToolLock(path.resolve(options.lock));
+  return { network };
+}
+
+/** run's own egress planning, so a backend that cannot take an allowlist is refused now, not at start. */
+async function checkAllowlist(
+  network: NetworkValue,
+  allowHosts: readonly string[],
+  backend: BackendName,
+  picked: string,
+): Promise<void> {
+  if (allowHosts.length === 0) return;
+  const { planEgress } = await import('../network/prepare-egress.ts');
+  try {
+    planEgress(network, allowHosts, backend, []);
+  } catch (error) {
+    if (!(error instanceof WardenError) || error.code === 'usage') throw error;
+    throw new WardenError(
+      error.code,
+      `--allow-host: ${error.message}${picked}, so every wrapped server would fail to start; nothing was written`,
+      { cause: error, ...(error.hint === undefined ? {} : { hint: error.hint }) },
+    );
+  }
 }
 
 /** Check what `wrap` wrote for one server with run's parser: every --env name must be one run takes. */

@@ -9,11 +9,14 @@ import {
   detectFormat,
 } from '../clients/client-formats.ts';
 import { defaultConfigLocations, workspaceFolderOf } from '../clients/default-locations.ts';
+import { networkHintLines } from '../clients/network-hint.ts';
 import { unifiedDiff } from '../clients/unified-diff.ts';
 import { runningWardenCommand, transientWardenNote } from '../clients/warden-self.ts';
 import { type ConfigEdit, unwrapConfig, wrapConfig } from '../clients/wrap-config.ts';
 import type { PathKind } from '../clients/wrap-roots.ts';
+import { loadKnownNetworkServers } from '../config/load-known-servers.ts';
 import { WardenError, errorMessage } from '../errors.ts';
+import type { NetworkValue } from '../network/egress-settings.ts';
 import { homeDir } from '../util/home-dir.ts';
 import { EXIT } from './exit-codes.ts';
 import { WRAP_HELP } from './help-scan.ts';
@@ -28,6 +31,7 @@ const OPTIONS = {
   format: { type: 'string' },
   profile: { type: 'string' },
   root: { type: 'string', multiple: true },
+  'allow-host': { type: 'string', multiple: true },
   server: { type: 'string', multiple: true },
   'warden-command': { type: 'string' },
   lock: { type: 'string' },
@@ -73,10 +77,23 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
   const format = parseFormat(values.format);
   const dryRun = values['dry-run'] === true;
   const force = values.force === true;
-  const wardenCommand = mode === 'wrap' ? chooseWardenCommand(values['warden-command']) : { words: [] };
-  if (mode === 'wrap') {
-    await validateWrapOptions({ profile: values.profile, roots: values.root ?? [], lock: values.lock });
+  const allowHosts = values['allow-host'] ?? [];
+  if (mode === 'unwrap' && allowHosts.length > 0) {
+    throw new WardenError('usage', '--allow-host is an option of wrap, not of unwrap', {
+      hint: 'unwrap restores the original entries, which have no --allow-host; leave it out',
+    });
   }
+  const wardenCommand = mode === 'wrap' ? chooseWardenCommand(values['warden-command']) : { words: [] };
+  let network: NetworkValue = false;
+  if (mode === 'wrap') {
+    ({ network } = await validateWrapOptions({
+      profile: values.profile,
+      roots: values.root ?? [],
+      lock: values.lock,
+      allowHosts,
+    }));
+  }
+  const knownServers = mode === 'wrap' ? loadKnownNetworkServers() : undefined;
   const files = values.config
     ? [path.resolve(values.config)]
     : await pickDefaultFiles(mode, values.yes === true);
@@ -93,7 +110,9 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
             ...(values.profile ? { profile: values.profile } : {}),
             ...(values.root && values.root.length > 0 ? { roots: values.root } : {}),
             ...(values.server ? { servers: values.server } : {}),
+            ...(allowHosts.length > 0 ? { allowHosts } : {}),
             ...(values.lock ? { extraRunArgs: ['--lock', path.resolve(values.lock)] } : {}),
+            ...(knownServers ? { knownServers } : {}),
             ...(format ? { format } : {}),
             isDirectory: (p) => pathKind(p) === 'directory',
             pathKind,
@@ -108,6 +127,7 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
     results.push({ file, format: edit.format, before, edit });
   }
   checkServerNames(values.server ?? [], results);
+  if (allowHosts.length > 0 && (values.server ?? []).length === 0) checkAllowHostTargets(results);
   const kept = results.flatMap((r) =>
     r.edit.changes.filter((c) => c.action === 'kept').map((c) => ({ file: r.file, c })),
   );
@@ -131,7 +151,40 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
     }
   }
   report(mode, results, written, { dryRun, json: values.json === true });
+  if (mode === 'wrap') reportNetwork(results, { allowHosts, network, dryRun });
   return EXIT.ok;
+}
+
+/**
+ * --allow-host without --server gives the hosts to every server wrapped now: refused when that is more
+ * than one, so a filesystem server never gets the GitHub server's egress by accident.
+ */
+function checkAllowHostTargets(results: readonly FileResult[]): void {
+  const wrapped = results.flatMap((r) =>
+    r.edit.changes.filter((c) => c.action === 'wrapped').map((c) => c.server),
+  );
+  if (wrapped.length <= 1) return;
+  throw new WardenError(
+    'usage',
+    `--allow-host without --server would let every server wrapped now reach those hosts (${wrapped.join(', ')}); nothing was written`,
+    {
+      hint: 'name the servers that need them: wrap --server NAME --allow-host HOST, then wrap the others in a second run without --allow-host',
+    },
+  );
+}
+
+/** Per wrapped server, on stderr: what it will reach, and the --allow-host values the reviewed table suggests. */
+function reportNetwork(
+  results: readonly FileResult[],
+  how: { allowHosts: readonly string[]; network: NetworkValue; dryRun: boolean },
+): void {
+  for (const r of results) {
+    for (const c of r.edit.changes) {
+      if (c.action !== 'wrapped') continue;
+      const lines = networkHintLines(c.network, { ...how, file: r.file, server: c.server });
+      if (lines.length > 0) warn(lines.join('\n'));
+    }
+  }
 }
 
 function report(

@@ -18,6 +18,8 @@ export interface WardenLaunchOptions {
   variables?: VariableSyntax;
   /** What is known at wrap time about those variables (default: nothing but the process environment). */
   variableContext?: VariableContext;
+  /** `--allow-host` values for the wrapped server (written as given; checked like run checks them). */
+  allowHosts?: readonly string[];
   /** Extra `run` options placed before `--` (e.g. ["--lock", "/path"]). */
   extraRunArgs?: readonly string[];
 }
@@ -35,7 +37,8 @@ export interface ServerLaunch {
 /**
  * The command and args that launch `command args` through `mcp-warden run`: the server command is
  * kept verbatim after `--`, each env name becomes `--env NAME` (the client still sets the values, on
- * the warden's process), and the roots are planned by {@link planRoots}. Pure.
+ * the warden's process), each `allowHosts` value becomes `--allow-host HOST`, and the roots are planned
+ * by {@link planRoots}. Pure.
  */
 export function wardenLaunch(
   server: ServerLaunch,
@@ -51,6 +54,7 @@ export function wardenLaunch(
   const args = [...rest, 'run', '--profile', options.profile ?? 'auto'];
   for (const root of plan.roots) args.push('--root', root);
   for (const name of server.envNames) args.push('--env', name);
+  for (const host of options.allowHosts ?? []) args.push('--allow-host', host);
   args.push(...(options.extraRunArgs ?? []), '--', server.command, ...server.args);
   return { command: first, args, roots: plan.roots, notes: plan.notes };
 }

@@ -1,6 +1,8 @@
+import type { KnownNetworkServers } from '../config/known-servers-schema.ts';
 import { CLIENT_FORMATS, type ClientFormat, type EntryShape } from './client-formats.ts';
 import type { VariableContext } from './client-variables.ts';
 import { type Edit, applyEdits, openDocument } from './config-document.ts';
+import { type NetworkNeeds, detectNetworkNeeds } from './network-needs.ts';
 import { readEntry } from './server-shape.ts';
 import { editsSinceWrap } from './unwrap-check.ts';
 import { wardenCommandProblem } from './warden-self.ts';
@@ -20,6 +22,8 @@ export interface EntryChange {
   edited?: string[];
   /** The `run` arguments written for the server (before `--`), for validation. */
   runArgs?: string[];
+  /** Signs that the wrapped server needs the network, and the hosts to suggest (never applied). */
+  network?: NetworkNeeds;
 }
 
 /** The result of wrapping or unwrapping one config text. `text` equals the input when nothing changed. */
@@ -38,6 +42,8 @@ export interface WrapOptions extends Omit<WardenLaunchOptions, 'variables' | 'va
   format?: ClientFormat;
   /** What is known now about the client's variables (the format decides which syntax applies). */
   variableContext?: VariableContext;
+  /** The reviewed table of servers that need the network; undefined: no network detection. */
+  knownServers?: KnownNetworkServers;
 }
 
 /**
@@ -92,6 +98,10 @@ export function wrapConfig(text: string, file: string, options: WrapOptions): Co
       notes.push('variables from envFile are not passed: add --env NAME to its args');
     }
     if (launch.roots.length === 0) notes.push('no roots: the server sees no host directory (use --root)');
+    if (options.allowHosts && options.allowHosts.length > 0) {
+      notes.push(`network: --allow-host ${options.allowHosts.join(', ')} (through the warden's proxy)`);
+    }
+    const network = options.knownServers ? detectNetworkNeeds(read.launch, options.knownServers) : undefined;
     const split = launch.args.indexOf('--');
     changes.push({
       server: entry.name,
@@ -99,6 +109,7 @@ export function wrapConfig(text: string, file: string, options: WrapOptions): Co
       roots: launch.roots,
       runArgs: launch.args.slice(launch.args.indexOf('run') + 1, split),
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+      ...(network ? { network } : {}),
     });
   }
   return {

@@ -5,13 +5,14 @@ import { PassThrough } from 'node:stream';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { terminatedError } from '../protocol/wire-errors.ts';
 import { Session } from '../supervisor/session.ts';
 import type { Principal } from './authenticator.ts';
 import { LineSink } from './line-sink.ts';
 import { methodLabel, type GatewayMetrics } from './metrics.ts';
 import { ObservedAuditLog } from './observed-audit-log.ts';
-import type { Sandbox } from '../sandboxes/types.ts';
 import type { PreparedServer } from './prepare-servers.ts';
+import { type ServerSandbox, discardServerSandbox, launchServerSandbox } from './server-sandbox.ts';
 
 export interface HttpSessionOptions {
   server: PreparedServer;
@@ -21,12 +22,17 @@ export interface HttpSessionOptions {
   /** Directory for one audit file per session; undefined: stderr. */
   auditDir: string | undefined;
   idleTimeoutMs: number;
+  /** Mints the Mcp-Session-Id (a cluster's ids name their owner replica); default: a random UUID. */
+  newSessionId?: () => string;
   /** Called when the transport has assigned the Mcp-Session-Id (during the initialize request). */
   onInitialized: (session: HttpSession, sessionId: string) => void;
   /** Called once when the session has fully ended (sandbox gone, transport closed). */
   onEnded: (session: HttpSession, exitCode: number) => void;
-  /** Where the session's sandbox comes from (the server's warm pool); default: launch one now. */
-  launch?: () => Promise<Sandbox>;
+  /**
+   * Where the session's sandbox (and its egress proxy) comes from: the server's warm pool; default:
+   * launch one now.
+   */
+  launch?: () => Promise<ServerSandbox>;
 }
 
 /** Why a session ended, as the metrics label it. */
@@ -68,12 +74,13 @@ export class HttpSession {
 
   private constructor(
     options: HttpSessionOptions,
-    session: (self: HttpSession, clientOut: LineSink) => Session,
+    launched: ServerSandbox,
+    create: (self: HttpSession, clientOut: LineSink) => { session: Session; audit: ObservedAuditLog },
   ) {
     this.#o = options;
     this.principal = options.principal;
     this.transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: options.newSessionId ?? (() => randomUUID()),
       onsessioninitialized: (id) => options.onInitialized(this, id),
       // DELETE: the client ends the session; its sandbox goes with it.
       onsessionclosed: () => void this.end('delete'),
@@ -82,7 +89,8 @@ export class HttpSession {
     this.transport.onclose = () => {
       if (!this.#ended) void this.end('delete');
     };
-    this.#session = session(this, new LineSink((line) => this.#fromServer(line)));
+    const { session, audit } = create(this, new LineSink((line) => this.#fromServer(line)));
+    this.#session = session;
     const { metrics } = options;
     const server = options.server.name;
     metrics.sessionsTotal.inc({ server });
@@ -98,12 +106,22 @@ export class HttpSession {
         this.#clearIdle();
         const reason = this.#endReason ?? (code === 70 ? 'breach' : 'exited');
         await this.#sending;
+        this.#answerUnanswered(reason);
+        await this.#sending;
         await this.transport.close();
+        // The session's own proxy goes with it: connections ended (and audited), socket dir removed.
+        await launched.egress?.close();
         metrics.sessionsActive.dec({ server });
         metrics.sessionsEnded.inc({ server, reason });
         options.onEnded(this, code);
         return code;
       });
+    // After run() began (session.start is written): events of connections made while a warm sandbox
+    // booted are replayed into this session's audit; under onDeny "kill" a refusal is its breach.
+    launched.egress?.attach({
+      audit: (event) => audit.write(event),
+      breach: (rule, reason) => session.breach(rule, reason),
+    });
     this.#armIdle();
   }
 
@@ -113,10 +131,10 @@ export class HttpSession {
    */
   static async open(options: HttpSessionOptions): Promise<HttpSession> {
     const { prepared, policy, config, name } = options.server;
-    const sandbox = await (options.launch?.() ?? prepared.backend.launch(prepared.plan));
+    const launched = await (options.launch?.() ?? launchServerSandbox(options.server));
     let instance: HttpSession;
     try {
-      instance = new HttpSession(options, (self, clientOut) => {
+      instance = new HttpSession(options, launched, (self, clientOut) => {
         const sessionId = self.wardenId;
         const audit = new ObservedAuditLog(
           sessionId,
@@ -125,12 +143,13 @@ export class HttpSession {
             : path.join(options.auditDir, `${name}-${sessionId}.jsonl`),
           (event) => options.metrics.observeAudit(name, event),
         );
-        return new Session({
+        const session = new Session({
           sessionId,
           profile: prepared.profile,
           backend: prepared.backend,
-          plan: prepared.plan,
-          firstSandbox: Promise.resolve(sandbox),
+          // The plan this sandbox was launched from (its own proxy socket): a restart relaunches it.
+          plan: launched.plan,
+          firstSandbox: Promise.resolve(launched.sandbox),
           command: config.command,
           policy,
           audit,
@@ -139,9 +158,10 @@ export class HttpSession {
           clientOut,
           serverLog: process.stderr,
         });
+        return { session, audit };
       });
     } catch (error) {
-      await sandbox.stop({ graceful: false });
+      await discardServerSandbox(launched);
       throw error;
     }
     await instance.transport.start();
@@ -256,6 +276,18 @@ export class HttpSession {
     let latest: InFlight | undefined;
     for (const request of this.#inFlight.values()) latest = request;
     return latest?.id;
+  }
+
+  /**
+   * Requests the session ended without answering (it ended before it read them: a breach right at
+   * start-up) get -32002 like those it had read, instead of a stream that closes with no response.
+   */
+  #answerUnanswered(reason: EndReason): void {
+    for (const { id } of [...this.#inFlight.values()]) {
+      const error = terminatedError(id, 'sandbox.exited', `the session ended (${reason}) before answering`);
+      this.#settle(id);
+      this.#sending = this.#sending.then(() => this.#send(error as JSONRPCMessage, undefined));
+    }
   }
 
   #settle(id: RequestId): void {

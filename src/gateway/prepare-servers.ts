@@ -46,11 +46,18 @@ export async function prepareServers(
           cpus: server.cpus,
           timeoutMs: server.timeoutMs,
           lock: undefined,
+          allowHost: server.allowHost,
           command: server.command,
         },
-        { hostEnv: process.env, onProgress: onWarning },
+        {
+          hostEnv: process.env,
+          onProgress: onWarning,
+          ...(server.network === undefined ? {} : { network: server.network }),
+        },
       );
       for (const warning of prepared.warnings) onWarning(`servers.${name}: ${warning}`);
+      const egress = egressNote(prepared);
+      if (egress !== undefined) onWarning(`servers.${name}: ${egress}`);
       servers.set(name, {
         name,
         config: server,
@@ -62,4 +69,17 @@ export async function prepareServers(
     rmSync(scratch, { recursive: true, force: true });
   }
   return servers;
+}
+
+/** What `explain` would say of a server's egress, in one line, when it has an allowlist. */
+function egressNote(prepared: PreparedSession): string | undefined {
+  const { mode } = prepared.egress;
+  if (mode.kind !== 'proxy') return undefined;
+  const { allow, deny, onDeny } = mode.settings;
+  return [
+    `network: egress by allowlist: ${allow.join(', ')}`,
+    deny.length > 0 ? `; deny ${deny.join(', ')}` : '',
+    `; a refusal ${onDeny === 'kill' ? 'ends the session (onDeny kill)' : 'is answered 403'}`,
+    '; each session (and warm sandbox) gets its own egress proxy on a unix socket in a private directory under the temp dir, removed when the session ends',
+  ].join('');
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { WardenError } from '../errors.ts';
 import type { LaunchSpec } from '../sandboxes/types.ts';
 
 const self = import.meta.filename;
@@ -30,13 +31,38 @@ export function withEgressRelay(spec: LaunchSpec, egress: EgressLaunch): LaunchS
     readOnlyPaths.push(file);
     readOnlyWhy[file] = 'the egress relay (network.allow): node and the relay script';
   }
+  const relayArgs = ['--no-warnings', egress.relayEntry, egress.socketPath, '--'];
   return {
     ...spec,
     executable: egress.node,
-    args: ['--no-warnings', egress.relayEntry, egress.socketPath, '--', spec.executable, ...spec.args],
+    args: [...relayArgs, spec.executable, ...spec.args],
     readOnlyPaths,
     readOnlyWhy,
     network: false,
-    egress: { socketDir: path.dirname(egress.socketPath), socketPath: egress.socketPath },
+    egress: {
+      socketDir: path.dirname(egress.socketPath),
+      socketPath: egress.socketPath,
+      relay: { runtimePaths: [...egress.nodeFiles], programIndex: relayArgs.length },
+    },
   };
+}
+
+/**
+ * Pure: `spec` (already through withEgressRelay) with its proxy socket moved to `socketPath`: the
+ * relay's argument and `spec.egress` name the new socket and its directory. The gateway prepares a
+ * server once and gives each session its own proxy this way. A spec without a relay (isolate) only
+ * gets the new socket in `spec.egress`. Throws when `spec` has no egress at all.
+ */
+export function withEgressSocket(spec: LaunchSpec, socketPath: string): LaunchSpec {
+  const egress = spec.egress;
+  // No relay (isolate: its host-side shims dial the socket named in spec.egress): only the socket moves.
+  if (egress !== undefined && !spec.args.includes(egress.socketPath))
+    return { ...spec, egress: { ...egress, socketDir: path.dirname(socketPath), socketPath } };
+  // The relay's argument: the first occurrence, right before the `--` that ends the relay's options.
+  const at = egress === undefined ? -1 : spec.args.indexOf(egress.socketPath);
+  if (egress === undefined || at < 0 || spec.args[at + 1] !== '--')
+    throw new WardenError('internal', 'withEgressSocket: the launch spec has no egress (relay or socket)');
+  const args = [...spec.args];
+  args[at] = socketPath;
+  return { ...spec, args, egress: { ...egress, socketDir: path.dirname(socketPath), socketPath } };
 }

@@ -123,8 +123,8 @@ export function decideTarget(policy: EgressPolicy, target: Target, port: number)
 }
 
 /**
- * Pure: may the proxy dial `ip` (the address the name resolved to, or the literal asked for)? Public
- * addresses yes; loopback, private, link-local, the host's own and reserved ones only with
+ * Pure: may the proxy dial `ip` (the address the name resolved to, or the literal asked for)? Never
+ * an address a deny entry covers; public addresses yes; loopback, private, link-local, the host's own and reserved ones only with
  * `allowPrivate` or an allow entry covering the address; cloud metadata only with such an entry.
  */
 export function decideAddress(
@@ -134,6 +134,17 @@ export function decideAddress(
   hostAddresses: readonly string[],
 ): Decision & { addressClass: AddressClass } {
   const addressClass = classifyAddress(ip, hostAddresses);
+  // Deny wins for the address dialled too: a name that resolves to a denied address is refused.
+  const denied = policy.deny.find(
+    (p) => p.kind === 'address' && patternMatches(p, { kind: 'address', ip }, port),
+  );
+  if (denied)
+    return {
+      allow: false,
+      addressClass,
+      rule: 'network.host-not-allowed',
+      reason: `${ip.address}, which network.deny "${denied.text}" names`,
+    };
   if (addressClass === 'public') return { allow: true, addressClass };
   const explicit = policy.allow.some(
     (p) => p.kind === 'address' && patternMatches(p, { kind: 'address', ip }, port),

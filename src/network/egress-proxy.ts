@@ -1,19 +1,25 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { type Server, type Socket, connect, createServer } from 'node:net';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { type Server, type Socket, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WardenError, errorMessage } from '../errors.ts';
 import type { ConnectionEvent } from './connection-event.ts';
-import type { EgressPolicy } from './egress-policy.ts';
+import type { EgressPolicy, NetworkRuleId } from './egress-policy.ts';
 import { type IpAddress, parseIpLiteral } from './ip-literal.ts';
 import { type ConnectionContext, serveConnection } from './proxy-connection.ts';
+import { connectUpstream } from './splice.ts';
 
 export interface EgressProxyOptions {
   policy: EgressPolicy;
   /** Every connection's audit event, when it ends. */
   onEvent: (event: ConnectionEvent) => void;
+  /**
+   * A connection refused (verdict deny), told at once, before the client is answered and long before
+   * its event (which waits for the connection to end). Undefined: only the event tells.
+   */
+  onRefused?: (rule: NetworkRuleId, reason: string) => void;
   /** Injected for tests; default: DNS (getaddrinfo), after the allow decision only. */
   lookup?: (name: string) => Promise<IpAddress[]>;
   /** Injected for tests; default: a TCP connection with a 10 s timeout. */
@@ -66,6 +72,7 @@ export class EgressProxy {
       },
       headTimeoutMs: this.#options.headTimeoutMs ?? 30_000,
       now: () => performance.now(),
+      refused: (rule, reason) => this.#options.onRefused?.(rule, reason),
     };
     client.on('error', () => undefined);
     const served = serveConnection(client, ctx)
@@ -96,9 +103,12 @@ export class EgressProxy {
 
   /**
    * Listen on `socketPath` (its directory is created 0700, the socket made 0600: only the warden's
-   * user, which the sandbox's uid maps to, may connect). Throws WardenError('launch-failed') when it cannot.
+   * user, which the sandbox's uid maps to, may connect). `owner`: the uid/gid the sandbox runs as when
+   * that is not the warden's (a container started by root): the directory and the socket are given to
+   * it, modes unchanged, so that user and no other may connect. Undefined: the warden's own.
+   * Throws WardenError('launch-failed') when it cannot.
    */
-  async listen(socketPath: string): Promise<void> {
+  async listen(socketPath: string, owner?: { uid: number; gid: number }): Promise<void> {
     try {
       mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
       rmSync(socketPath, { force: true });
@@ -110,7 +120,18 @@ export class EgressProxy {
       server.once('error', (error) => reject(proxyError(socketPath, error)));
       server.listen(socketPath, () => resolve());
     });
-    chmodSync(socketPath, 0o600);
+    try {
+      chmodSync(socketPath, 0o600);
+      if (owner !== undefined && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) {
+        // The socket first: until the directory changes hands, only the warden can reach either.
+        chownSync(socketPath, owner.uid, owner.gid);
+        chownSync(path.dirname(socketPath), owner.uid, owner.gid);
+      }
+    } catch (error) {
+      server.close();
+      rmSync(path.dirname(socketPath), { recursive: true, force: true });
+      throw proxyError(socketPath, error);
+    }
     server.unref();
     this.#server = server;
     this.#socketPath = socketPath;
@@ -152,7 +173,8 @@ async function lookupAll(name: string): Promise<IpAddress[]> {
 
 function dialTcp(ip: IpAddress, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: ip.address, port, allowHalfOpen: true, noDelay: true });
+    // Reads into one reused buffer that splice() forwards without copying.
+    const socket = connectUpstream({ host: ip.address, port, allowHalfOpen: true, noDelay: true });
     socket.setTimeout(10_000, () => socket.destroy(new Error('connect timed out')));
     socket.once('connect', () => {
       socket.setTimeout(0);

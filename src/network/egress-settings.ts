@@ -63,7 +63,11 @@ export const UNFILTERED_WARNING =
   'WARNING: network: true gives the server the UNFILTERED host network: it can send anything it can read anywhere. List the hosts it needs instead: network: {"allow": [...]} or --allow-host HOST.';
 
 /** What `explain` prints about egress. */
-export function describeEgress(mode: EgressMode, socketPath: string | undefined): Record<string, unknown> {
+export function describeEgress(
+  mode: EgressMode,
+  socketPath: string | undefined,
+  relay = true,
+): Record<string, unknown> {
   if (mode.kind === 'none') return { mode: 'none', how: 'no network at all inside the sandbox' };
   if (mode.kind === 'unfiltered') return { mode: 'unfiltered', warning: UNFILTERED_WARNING };
   const { settings } = mode;
@@ -78,6 +82,12 @@ export function describeEgress(mode: EgressMode, socketPath: string | undefined)
     resolve: settings.resolve,
     defaultPorts: 'an entry without :PORT allows 80 and 443 only',
     proxySocket: socketPath,
-    how: 'the sandbox has no network of its own (loopback only); a relay inside listens on 127.0.0.1 and forwards to the proxy\'s unix socket, mounted read-only; HTTP_PROXY, HTTPS_PROXY, ALL_PROXY=socks5h://… (and lower case), NO_PROXY="" and NODE_USE_ENV_PROXY=1 point the server at it; names are resolved by the proxy after the allow decision, and the address dialled is checked against private, loopback, link-local and metadata ranges',
+    how: relay
+      ? RELAY_HOW
+      : "the isolate has no sockets at all: its fetch, http and https shims hand each request to the isolate's host process, which sends it only to the proxy's unix socket (plain HTTP in absolute form, HTTPS as CONNECT then TLS with the host as SNI); no proxy variables are set; names are resolved by the proxy after the allow decision, and the address dialled is checked against private, loopback, link-local and metadata ranges",
   };
 }
+
+/** How a sandbox with the relay reaches the proxy (explain). */
+const RELAY_HOW =
+  'the sandbox has no network of its own (loopback only); a relay inside listens on 127.0.0.1 and forwards to the proxy\'s unix socket, mounted read-only; HTTP_PROXY, HTTPS_PROXY and ALL_PROXY=http://127.0.0.1:PORT (and lower case; the same port also speaks SOCKS5), NO_PROXY="" and NODE_USE_ENV_PROXY=1 point the server at it; names are resolved by the proxy after the allow decision, and the address dialled is checked against private, loopback, link-local and metadata ranges';

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { WardenError } from '../errors.ts';
 import { runtimeLibraries } from '../sandboxes/launch-spec/runtime-libraries.ts';
 import type { BackendName, LaunchSpec } from '../sandboxes/types.ts';
@@ -15,10 +16,15 @@ export interface PreparedEgress {
   mode: EgressMode;
   /** Set when mode is `proxy`: the unix socket run must listen on before launching. */
   socketPath?: string;
+  /** False for backends that reach the proxy without the in-sandbox relay (SHIM_BACKENDS). */
+  relay?: boolean;
 }
 
+/** Backends whose shims reach the proxy socket host-side (the isolate's fetch/http): no relay inside. */
+const SHIM_BACKENDS: ReadonlySet<BackendName> = new Set(['isolate']);
+
 /** Backends whose sandbox gets the relay (withEgressRelay); the others refuse an allowlist for now. */
-const RELAY_BACKENDS: ReadonlySet<BackendName> = new Set(['none', 'bwrap']);
+const RELAY_BACKENDS: ReadonlySet<BackendName> = new Set(['none', 'bwrap', 'docker', 'gvisor']);
 
 /** Decide the egress mode before the launch spec is built (it needs to know about the host network). */
 export function planEgress(
@@ -30,21 +36,25 @@ export function planEgress(
   const mode = egressMode(network, allowHosts);
   if (mode.kind === 'unfiltered') warnings.push(UNFILTERED_WARNING);
   if (mode.kind !== 'proxy') return { mode };
-  if (!RELAY_BACKENDS.has(backend)) {
+  if (!RELAY_BACKENDS.has(backend) && !SHIM_BACKENDS.has(backend)) {
     throw new WardenError('config', `a network allowlist is not supported on the ${backend} backend yet`, {
       hint: 'use --profile bwrap (Linux) for egress by allowlist, or leave network off',
     });
   }
-  return { mode, socketPath: proxySocketPath() };
+  return { mode, socketPath: proxySocketPath(), relay: !SHIM_BACKENDS.has(backend) };
 }
 
 /**
  * Put the relay in front of the server in `spec` (in place) when egress is proxied: the warden's node
  * and its libraries and the relay script are mounted read-only; the socket's directory is noted for
- * the backend. A no-op otherwise.
+ * the backend. For SHIM_BACKENDS only the socket is noted (spec.egress). A no-op otherwise.
  */
 export async function applyEgress(spec: LaunchSpec, egress: PreparedEgress, cacheDir: string): Promise<void> {
   if (egress.socketPath === undefined) return;
+  if (egress.relay === false) {
+    spec.egress = { socketDir: path.dirname(egress.socketPath), socketPath: egress.socketPath };
+    return;
+  }
   const nodeFiles = await runtimeLibraries(process.execPath, cacheDir);
   Object.assign(
     spec,

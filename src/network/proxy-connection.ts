@@ -12,10 +12,12 @@ import {
   type Target,
   targetText,
 } from './egress-policy.ts';
-import { headerValues, parseRequestHead, type RequestHead, splitHostPort } from './http-head.ts';
+import { bodyFraming, headerValues, parseRequestHead, type RequestHead, splitHostPort } from './http-head.ts';
 import type { IpAddress } from './ip-literal.ts';
 import { readUntil } from './read-until.ts';
-import { httpResponse, refusalText } from './refusal-text.ts';
+import { RequestGate } from './request-gate.ts';
+import { httpResponse, refusalStatusText, refusalText } from './refusal-text.ts';
+import { PLAIN_REFUSAL_HEADER } from './proxy-client.ts';
 import { parseSocksGreeting, parseSocksRequest, socksReply } from './socks5.ts';
 import { splice } from './splice.ts';
 
@@ -33,6 +35,11 @@ export interface ConnectionContext {
   takeBytesOut: (bytes: number) => boolean;
   headTimeoutMs: number;
   now: () => number;
+  /**
+   * Told the moment a connection is refused, before the client hears of it: under onDeny "kill" the
+   * session's breach is under way before the server can act on the refusal.
+   */
+  refused: (rule: NetworkRuleId, reason: string) => void;
 }
 
 type Protocol = ConnectionEvent['protocol'];
@@ -112,7 +119,12 @@ async function serveHttp(
   const { target, port } = parsed;
   const host = hostText(target);
   const refuse = (refusal: Refusal): ConnectionEvent => {
-    answer(403, 'Forbidden', refusalText(refusal.rule, refusal.reason, refusal.allow));
+    ctx.refused(refusal.rule, refusal.reason);
+    answer(
+      403,
+      refusalStatusText(refusal.rule, refusal.allow),
+      refusalText(refusal.rule, refusal.reason, refusal.allow),
+    );
     return event(protocol, host, port, {
       rule: refusal.rule,
       reason: refusal.reason,
@@ -120,14 +132,19 @@ async function serveHttp(
     });
   };
   const checked = await checkAndResolve(target, port, ctx);
-  if ('rule' in checked && connect && port !== 443) {
+  if ('rule' in checked && connect && port !== 443 && headerValues(head, PLAIN_REFUSAL_HEADER).length === 0) {
     // Node's fetch tunnels even http:// URLs through CONNECT and reports a refused CONNECT as a bare
     // "Request was cancelled": accept the tunnel, and answer the plain HTTP request inside it with the
     // 403, so the server's error quotes how to allow the host. Nothing is dialled either way.
+    ctx.refused(checked.rule, checked.reason);
     client.write(`${head.version} 200 Connection Established\r\n\r\n`);
     const inner = await readUntil(client, rest, parseRequestHead, Math.min(ctx.headTimeoutMs, 2000));
     if (inner.result.status === 'ok')
-      answer(403, 'Forbidden', refusalText(checked.rule, checked.reason, checked.allow));
+      answer(
+        403,
+        refusalStatusText(checked.rule, checked.allow),
+        refusalText(checked.rule, checked.reason, checked.allow),
+      );
     else client.destroy();
     return event(protocol, host, port, {
       rule: checked.rule,
@@ -141,10 +158,12 @@ async function serveHttp(
     return event(protocol, host, port, { verdict: 'error', reason: checked.error });
   }
   let firstBytes: Buffer;
+  let gate: RequestGate | undefined;
   if (connect) {
     client.write(`${head.version} 200 Connection Established\r\n\r\n`);
     const inner = await checkTunnelStart(client, rest, target, port, ctx);
     if ('rule' in inner) {
+      ctx.refused(inner.rule, inner.reason);
       client.destroy();
       return event(protocol, host, port, {
         rule: inner.rule,
@@ -153,10 +172,23 @@ async function serveHttp(
       });
     }
     firstBytes = inner.buffer;
+    gate = inner.gate;
   } else {
     const hostCheck = checkHostHeader(head, target, port);
     if (hostCheck) return refuse({ ...hostCheck, address: checked.ip.address });
-    firstBytes = Buffer.concat([Buffer.from(originFormHead(head, parsed.path ?? '/'), 'latin1'), rest]);
+    // One request per forwarded connection: its body goes upstream, anything after it (a pipelined
+    // request the proxy never checked) does not.
+    const framing = bodyFraming(head);
+    gate = new RequestGate({
+      checkHead: () => 'one request per connection',
+      maxRequests: 1,
+      inBody: framing.kind === 'bad' ? { kind: 'none' } : framing,
+    });
+    const body = gate.push(rest);
+    firstBytes = Buffer.concat([
+      Buffer.from(originFormHead(head, parsed.path ?? '/'), 'latin1'),
+      'forward' in body ? body.forward : Buffer.alloc(0),
+    ]);
   }
   return relay(
     client,
@@ -166,6 +198,7 @@ async function serveHttp(
     ctx,
     (rest2) => event(protocol, host, port, { address: checked.ip.address, ...rest2 }),
     () => (connect ? undefined : answer(502, 'Bad Gateway', 'mcp-warden proxy: could not connect\n')),
+    gate,
   );
 }
 
@@ -203,6 +236,7 @@ async function serveSocks(
   const host = hostText(target);
   const checked = await checkAndResolve(target, port, ctx);
   if ('rule' in checked) {
+    ctx.refused(checked.rule, checked.reason);
     client.end(socksReply(2));
     return event('socks5', host, port, {
       rule: checked.rule,
@@ -217,6 +251,7 @@ async function serveSocks(
   client.write(socksReply(0));
   const inner = await checkTunnelStart(client, request.buffer.subarray(length), target, port, ctx);
   if ('rule' in inner) {
+    ctx.refused(inner.rule, inner.reason);
     client.destroy();
     return event('socks5', host, port, {
       rule: inner.rule,
@@ -232,6 +267,7 @@ async function serveSocks(
     ctx,
     (rest) => event('socks5', host, port, { address: checked.ip.address, ...rest }),
     () => undefined,
+    inner.gate,
   );
 }
 
@@ -293,7 +329,7 @@ async function checkTunnelStart(
   target: Target,
   port: number,
   ctx: ConnectionContext,
-): Promise<{ buffer: Buffer } | Refusal> {
+): Promise<{ buffer: Buffer; gate?: RequestGate } | Refusal> {
   const allow = allowHint(target, port);
   const read = await readUntil(
     client,
@@ -331,7 +367,12 @@ async function checkTunnelStart(
     if (head.status !== 'ok')
       return { rule: 'network.sni-mismatch', reason: 'malformed HTTP request in the tunnel', allow };
     const mismatch = checkHostHeader(head.head, target, port);
-    return mismatch ? { ...mismatch, rule: 'network.sni-mismatch' } : { buffer: read.buffer };
+    if (mismatch) return { ...mismatch, rule: 'network.sni-mismatch' };
+    // Every later request in this plain-HTTP tunnel is checked like the first (keep-alive, pipelining).
+    const gate = new RequestGate({ checkHead: (next) => checkHostHeader(next, target, port)?.reason });
+    const first = gate.push(read.buffer);
+    if ('refuse' in first) return { rule: 'network.sni-mismatch', reason: first.refuse, allow };
+    return { buffer: first.forward, gate };
   }
   if (webPort)
     return {
@@ -365,6 +406,7 @@ async function relay(
   ctx: ConnectionContext,
   finish: (rest: Partial<ConnectionEvent>) => ConnectionEvent,
   onDialFailed: () => void,
+  gate?: RequestGate,
 ): Promise<ConnectionEvent> {
   const counts = { out: 0, in: 0 };
   if (!ctx.takeBytesOut(firstBytes.length)) {
@@ -381,7 +423,22 @@ async function relay(
   }
   upstream.write(firstBytes);
   counts.out += firstBytes.length;
-  const { cut } = await splice(client, upstream, counts, ctx.takeBytesOut);
+  const filter = gate
+    ? (chunk: Buffer) => {
+        const result = gate.push(chunk);
+        return 'refuse' in result ? result : result.forward;
+      }
+    : undefined;
+  const { cut, refused } = await splice(client, upstream, counts, ctx.takeBytesOut, filter);
+  if (refused !== undefined) {
+    ctx.refused('network.host-not-allowed', refused);
+    return finish({
+      rule: 'network.host-not-allowed',
+      reason: refused,
+      bytesOut: counts.out,
+      bytesIn: counts.in,
+    });
+  }
   return finish({
     verdict: cut ? 'cut' : 'allow',
     ...(cut ? { rule: 'network.limit' as const, reason: 'network.maxBytesOut reached' } : {}),

@@ -15,6 +15,17 @@ export function refusalText(rule: NetworkRuleId, reason: string, allow: string):
   return `mcp-warden refused this connection (${rule}): ${reason}.\n${how[rule]}\n`;
 }
 
+/**
+ * The reason phrase of a refusal (HTTP 403): the rule and, for a host not allowed, the option that
+ * allows it. Clients that do not show a refused CONNECT's body (Python's urllib and httpx, curl) quote
+ * the status line, so this is what the server's error says for HTTPS. `allow` is a normalised
+ * host[:port] (no CR/LF can reach the status line).
+ */
+export function refusalStatusText(rule: NetworkRuleId, allow: string): string {
+  const how = rule === 'network.host-not-allowed' ? `: allow it with --allow-host ${allow}` : '';
+  return `Forbidden by mcp-warden (${rule})${how}`;
+}
+
 /** A complete HTTP/1.1 response with a text body; the connection closes after it. */
 export function httpResponse(status: number, statusText: string, body: string, extra: string[] = []): string {
   return [

@@ -7,20 +7,85 @@
 // (the server exited; in a pid namespace the namespace's end kills it anyway) or the socket is gone.
 // Self-contained on purpose (node built-ins only): it is mounted read-only, alone, into the sandbox.
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { type Socket, connect, createServer } from 'node:net';
 
 const PARENT_POLL_MS = 250;
+/** Bytes per read from the proxy's socket (one reused buffer per connection). */
+const READ_BYTES = 256 * 1024;
+/** Bytes queued towards the proxy before reading from the client pauses. */
+const MAX_QUEUED_BYTES = 256 * 1024;
+/** Read buffers of closed connections that no write refers to any more, for the next ones. */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 8;
+
+/**
+ * Pipe one client connection to the proxy's socket, both ways. The hot direction (the proxy towards
+ * the client: downloads) reads into one reused buffer and writes it as is, stopping reads while a
+ * write is queued (the next read would overwrite it): no allocation and no copy per chunk. The other
+ * direction pauses only past MAX_QUEUED_BYTES, not at every chunk (the 16 KiB highWaterMark is below
+ * one 64 KiB read).
+ */
+function relayConnection(client: Socket, socketPath: string): void {
+  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(READ_BYTES);
+  let writes = 0;
+  let waitingFor = -1;
+  let pending = 0;
+  let closed = false;
+  let released = false;
+  const release = (): void => {
+    if (!closed || pending > 0 || released) return;
+    released = true;
+    if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+  };
+  const upstream = connect({
+    path: socketPath,
+    allowHalfOpen: true,
+    onread: {
+      buffer,
+      callback: (length) => {
+        if (client.destroyed) {
+          upstream.destroy();
+          return false;
+        }
+        const id = ++writes;
+        pending++;
+        client.write(buffer.subarray(0, length), () => {
+          if (--pending === 0) release();
+          if (waitingFor !== id) return;
+          waitingFor = -1;
+          upstream.resume();
+        });
+        if (client.writableLength === 0) return true;
+        waitingFor = id;
+        return false;
+      },
+    },
+  });
+  client.on('data', (chunk: Buffer) => {
+    upstream.write(chunk);
+    if (upstream.writableLength > MAX_QUEUED_BYTES) client.pause();
+  });
+  upstream.on('drain', () => client.resume());
+  client.on('end', () => upstream.end());
+  upstream.on('end', () => client.end());
+  client.on('error', () => upstream.destroy());
+  upstream.on('error', () => client.destroy());
+  // A side closing after its 'end' leaves the other to flush what is queued; without one, both end.
+  client.on('close', () => {
+    if (!upstream.writableEnded) upstream.destroy();
+  });
+  upstream.on('close', () => {
+    if (!client.writableEnded) client.destroy();
+    closed = true;
+    release();
+  });
+}
 
 function serve(socketPath: string): void {
   const parent = process.ppid;
-  const server = createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = connect({ path: socketPath, allowHalfOpen: true });
-    client.pipe(upstream).pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) =>
+    relayConnection(client, socketPath),
+  );
   server.on('error', (error) => {
     process.stderr.write(`mcp-warden relay: ${error.message}\n`);
     process.exit(1);
@@ -56,16 +121,18 @@ function launch(socketPath: string, command: string[]): void {
     child.stdout.destroy();
     if (!(port > 0)) process.exit(1);
     const proxy = `http://127.0.0.1:${port}`;
-    const socks = `socks5h://127.0.0.1:${port}`;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
     Object.assign(env, {
       HTTP_PROXY: proxy,
       HTTPS_PROXY: proxy,
-      ALL_PROXY: socks,
+      // The HTTP form, not socks5h://: httpx (the mcp Python SDK's client) reads ALL_PROXY and cannot
+      // even create a client for a SOCKS URL without the optional socksio package. The proxy still
+      // speaks SOCKS5 on the same port for a server configured to use it.
+      ALL_PROXY: proxy,
       http_proxy: proxy,
       https_proxy: proxy,
-      all_proxy: socks,
+      all_proxy: proxy,
       NO_PROXY: '',
       no_proxy: '',
       NODE_USE_ENV_PROXY: '1',

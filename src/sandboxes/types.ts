@@ -52,7 +52,16 @@ export interface LaunchSpec {
    * backend mounts `socketDir` read-only at its own path and keeps the sandbox's network off.
    * Undefined: no proxy.
    */
-  egress?: { socketDir: string; socketPath: string };
+  egress?: {
+    socketDir: string;
+    socketPath: string;
+    /**
+     * What withEgressRelay put in front of the server, for a backend that swaps programs for its own (a
+     * container whose image carries node): the relay node's files (`executable` and its libraries) and
+     * where the server's own program is in `args`. Undefined: the backend only mounts `socketDir`.
+     */
+    relay?: { runtimePaths: string[]; programIndex: number };
+  };
   /**
    * Container backends only: a user-supplied image (and the interpreter inside it that replaces the
    * program) instead of the offline node image. Undefined: the offline image. Other backends ignore it.

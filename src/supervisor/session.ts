@@ -100,6 +100,8 @@ export class Session {
   #started = false;
   readonly #stray: StrayOutput;
   #strayTimer: NodeJS.Timeout | undefined;
+  /** A breach told before the sandbox was linked (see breach()). */
+  #deferredBreach: { rule: RuleId; reason: string } | undefined;
   #resolveDone!: (code: number) => void;
   readonly #done = new Promise<number>((resolve) => (this.#resolveDone = resolve));
 
@@ -216,6 +218,9 @@ export class Session {
     this.#toClient.setSource(link.stdout);
     this.#o.audit.write({ event: 'sandbox.start', backend: this.#o.backend.name, pid: link.pid, generation });
     link.setSource(this.#o.clientIn);
+    const deferred = this.#deferredBreach;
+    this.#deferredBreach = undefined;
+    if (deferred) this.#serverBreach(deferred.rule, deferred.reason);
   }
 
   // ---- client → server -------------------------------------------------------------------------
@@ -522,6 +527,21 @@ export class Session {
     const again = this.#relist === 'again';
     this.#relist = 'idle';
     if (again && this.#phase === 'running') this.#sendRelist();
+  }
+
+  /**
+   * A server breach seen outside the message stream (the egress proxy refused a connection under
+   * network.onDeny "kill"): audited as a kill verdict and handled like any server breach (the
+   * sandbox is killed, in-flight requests get -32002 with `rule`, then exit 70 or restart). One told
+   * while the first sandbox is still being linked (a warm sandbox's boot) waits for the link. Ignored
+   * once the session is ending.
+   */
+  breach(rule: RuleId, reason: string): void {
+    if (this.#link === undefined && this.#phase === 'running') {
+      this.#deferredBreach ??= { rule, reason };
+      return;
+    }
+    this.#serverBreach(rule, reason);
   }
 
   #serverBreach(rule: RuleId, reason: string, detail?: string, method?: string): void {

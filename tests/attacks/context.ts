@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shareWithSandbox } from '../helpers/containers.ts';
 import { outsideSecret, tmpRoot, trackForCleanup } from '../helpers/tmp-root.ts';
+import { type NetworkFixture, startNetworkFixture } from './network/session.ts';
 import type { AttackContext, BackendName } from './types.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -142,6 +143,12 @@ export async function createFixtures(backend: BackendName): Promise<BackendFixtu
     },
   );
 
+  // The network family's targets: a failure to start them leaves those cases failing, not the others.
+  const netLab: NetworkFixture | undefined = await startNetworkFixture(backend).catch((error: Error) => {
+    process.stderr.write(`attacks: the network lab did not start: ${error.message}\n`);
+    return undefined;
+  });
+
   const ctx: AttackContext = {
     backend,
     root,
@@ -161,11 +168,13 @@ export async function createFixtures(backend: BackendName): Promise<BackendFixtu
     envCanary: `envcanary-${mark()}`,
     sysprobe,
     suidProbe,
+    net: netLab,
   };
   return {
     ctx,
     close: async () => {
       hostProcess.kill('SIGKILL');
+      await netLab?.close();
       udpSocket.close();
       await Promise.all(
         [tcpServer, tcp6Server, ...unixServers].map(

@@ -15,7 +15,10 @@ import {
   type RawWarden,
   runArgs,
   spawnWardenRaw,
+  type WardenOptions,
 } from '../helpers/warden.ts';
+import { sharedNetwork } from './network/allowlist.ts';
+import { networkWardenOptions } from './network/session.ts';
 import type { AttackCase, AttackContext, CustomApi, Family } from './types.ts';
 
 /** The policy of the client-side sessions: a few tools are denied so the allowlist can be attacked. */
@@ -56,6 +59,8 @@ export class BackendSessions {
       handshake?: boolean;
       policy?: object;
       log?: string;
+      profile?: string;
+      prefix?: string[];
     } = {},
   ): Promise<RawWarden> {
     const { ctx } = this;
@@ -73,9 +78,10 @@ export class BackendSessions {
       ...(options.log ? ['--log', options.log] : []),
       ...(options.fixtureArgs ?? []),
     ];
+    const profile = (options.profile ?? ctx.backend) as WardenOptions['profile'];
     const warden = spawnWardenRaw(
-      runArgs({ profile: ctx.backend, roots: [ctx.root, `${ctx.ro}:ro`], extraArgs: extra, command }),
-      { env: this.env() },
+      runArgs({ profile, roots: [ctx.root, `${ctx.ro}:ro`], extraArgs: extra, command }),
+      { env: this.env(), ...(options.prefix ? { prefix: options.prefix } : {}) },
     );
     this.#owned.push(warden);
     if (options.handshake !== false) {
@@ -85,7 +91,7 @@ export class BackendSessions {
     return warden;
   }
 
-  /** The shared session `name` (client:<family>, server, probe). */
+  /** The shared session `name` (client:<family>, server, probe, network). */
   shared(name: string): Promise<RawWarden> {
     let session = this.#sessions.get(name);
     if (!session) {
@@ -99,11 +105,20 @@ export class BackendSessions {
           ? { extraArgs: ['--on-breach', 'restart'] }
           : name === 'probe'
             ? {}
-            : { policy: CLIENT_POLICY };
+            : name === 'network'
+              ? this.#networkOptions()
+              : { policy: CLIENT_POLICY };
       session = this.start({ ...options, log });
       this.#sessions.set(name, session);
     }
     return session;
+  }
+
+  /** The shared network session: the egress allowlist of tests/attacks/network/session.ts. */
+  #networkOptions(): { profile: string; prefix: string[]; extraArgs: string[] } {
+    const net = this.#ctx.net;
+    if (!net) throw new Error('the network lab did not start');
+    return networkWardenOptions(this.#ctx.backend, net, sharedNetwork(net.lab.ports));
   }
 
   /** True when the server of shared session `name` received a line containing `marker`. */
@@ -249,7 +264,7 @@ export async function runCase(c: AttackCase, sessions: BackendSessions): Promise
     }
     case 'probe': {
       if (expect.kind !== 'contained') return 'runner: a probe expects "contained"';
-      const warden = await sessions.shared('probe');
+      const warden = await sessions.shared(action.session ?? 'probe');
       const id = sessions.nextId('probe');
       const reply = await warden.request(
         id,

@@ -3,9 +3,19 @@
 import type { RuleId } from '../../src/policy/types.ts';
 import type { OutsideSecret } from '../helpers/tmp-root.ts';
 import type { RawMessage, RawWarden } from '../helpers/warden.ts';
+import type { NetworkFixture } from './network/session.ts';
 
 export type Family =
-  'paths' | 'framing' | 'mcp' | 'containment' | 'descriptors' | 'setuid' | 'keyrings' | 'bundling' | 'redos';
+  | 'paths'
+  | 'framing'
+  | 'mcp'
+  | 'containment'
+  | 'descriptors'
+  | 'setuid'
+  | 'keyrings'
+  | 'bundling'
+  | 'redos'
+  | 'network';
 export const FAMILIES: readonly Family[] = [
   'paths',
   'framing',
@@ -16,6 +26,7 @@ export const FAMILIES: readonly Family[] = [
   'keyrings',
   'bundling',
   'redos',
+  'network',
 ];
 
 export type BackendName = 'none' | 'bwrap' | 'docker' | 'gvisor' | 'isolate';
@@ -60,6 +71,8 @@ export interface AttackContext {
   sysprobe: string | undefined;
   /** The same binary, owned by root with the setuid bit, when the tests run as root. */
   suidProbe: string | undefined;
+  /** The network family's targets and test CA (tests/attacks/network), when they started. */
+  net: NetworkFixture | undefined;
 }
 
 /** What to do. */
@@ -75,8 +88,11 @@ export type Action =
    */
   | { kind: 'server'; emit: (ctx: AttackContext, requestId: string) => string | Buffer }
   | { kind: 'server-mode'; mode: string }
-  /** A probe run inside the sandbox by the hostile fixture (its arguments are hidden from the policy). */
-  | { kind: 'probe'; probe: (ctx: AttackContext) => Record<string, unknown> }
+  /**
+   * A probe run inside the sandbox by the hostile fixture (its arguments are hidden from the policy),
+   * in the shared `probe` session, or in the shared `network` session (egress by allowlist on).
+   */
+  | { kind: 'probe'; probe: (ctx: AttackContext) => Record<string, unknown>; session?: 'network' }
   /** Anything else: a scenario with its own session(s); it returns its own outcome. */
   | { kind: 'custom'; run: (ctx: AttackContext, api: CustomApi) => Promise<string | undefined> };
 
@@ -112,6 +128,11 @@ export interface AttackCase {
   requires?: (ctx: AttackContext) => string | undefined;
   /** The engine feature this case needs has not landed yet: a failure is reported as "not yet". */
   pendingFeature?: string;
+  /**
+   * Decided when the case runs: the feature it needs is missing on this backend (e.g. the backend
+   * refuses a network allowlist); the case is not run and is reported as "not yet" with this reason.
+   */
+  pending?: (ctx: AttackContext) => string | undefined;
 }
 
 /** What a custom scenario may use. */
@@ -122,6 +143,9 @@ export interface CustomApi {
     fixtureArgs?: string[];
     handshake?: boolean;
     policy?: object;
+    /** A profile file instead of the backend's name, and a command prefix (a network namespace). */
+    profile?: string;
+    prefix?: string[];
   }): Promise<RawWarden>;
   /** The shared client session of this case's family (paths, framing and mcp cases only). */
   shared(): Promise<RawWarden>;

@@ -208,12 +208,12 @@ export interface RawWarden {
 }
 
 /**
- * Spawn `node src/cli/main.ts ARGS...` with raw pipes. `inheritFds` maps a descriptor number of the
+ * Spawn `node src/cli/main.ts ARGS...` with raw pipes (after `prefix`, when given). `inheritFds` maps a descriptor number of the
  * warden to one of this process that it inherits there (not close-on-exec), like a shell's `exec 200</`.
  */
 export function spawnWardenRaw(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; inheritFds?: Record<number, number> } = {},
+  options: { env?: NodeJS.ProcessEnv; inheritFds?: Record<number, number>; prefix?: string[] } = {},
 ): RawWarden {
   const extra = Object.entries(options.inheritFds ?? {}).map(([at, fd]) => [Number(at), fd] as const);
   const stdio: Array<'pipe' | 'ignore' | number> = ['pipe', 'pipe', 'pipe'];
@@ -221,7 +221,9 @@ export function spawnWardenRaw(
     while (stdio.length <= at) stdio.push('ignore');
     stdio[at] = fd;
   }
-  const child = spawn(process.execPath, [WARDEN_ENTRY, ...args], {
+  // `prefix`: a command that execs the warden (nsenter into a test network namespace); the pid stays the warden's.
+  const [file, ...before] = [...(options.prefix ?? []), process.execPath];
+  const child = spawn(file as string, [...before, WARDEN_ENTRY, ...args], {
     cwd: PROJECT_ROOT,
     env: options.env ?? process.env,
     stdio: stdio as ['pipe', 'pipe', 'pipe', ...Array<'ignore' | number>],

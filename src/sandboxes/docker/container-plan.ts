@@ -2,6 +2,7 @@ import path from 'node:path';
 import { WardenError } from '../../errors.ts';
 import { dockerSeccompOption } from '../seccomp/docker-profile.ts';
 import type { LaunchSpec, Limits, SandboxPlan } from '../types.ts';
+import { containerCommand } from './container-command.ts';
 import { containerMaskedPaths } from './masked-paths.ts';
 import { BACKEND_LABEL, OWNER_LABEL } from './owner.ts';
 
@@ -33,6 +34,11 @@ export interface ContainerPlanOptions {
   image: ImageRef;
   /** Host realpath of spec.executable (the planner is pure: the caller resolves it). */
   executableRealPath: string;
+  /**
+   * Host realpath of the server's own program when the egress relay runs in front of it
+   * (spec.args[spec.egress.relay.programIndex]); undefined otherwise.
+   */
+  programRealPath?: string;
   /** uid:gid the server runs as; never 0 (see containerUser). */
   user: { uid: number; gid: number };
   /** Value of the owner label (owner.ts formatOwner). */
@@ -118,17 +124,23 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
   }
   const limits = { ...DEFAULT_CONTAINER_LIMITS, ...definedOnly(spec.limits) };
   const custom = spec.containerImage;
+  if (custom && spec.egress) {
+    throw new WardenError(
+      'config',
+      `a network allowlist cannot be used with the profile's own image ${custom.image}: the egress relay runs on the warden's node, which only the offline image carries`,
+      {
+        hint: 'remove "container" from the profile (the offline node image is used), or use --profile bwrap',
+      },
+    );
+  }
   const image: ImageRef = custom ? { tag: custom.image, nodeRealPath: undefined } : options.image;
-  // The interpreter the image provides in place of the host program, if any.
-  const imageRuntime = custom
-    ? custom.runtime
-    : image.nodeRealPath !== undefined && image.nodeRealPath === options.executableRealPath
-      ? IMAGE_NODE
-      : undefined;
-  const fromImage = imageRuntime !== undefined;
-  const executable = imageRuntime ?? spec.executable;
-  const runtime = new Set(fromImage ? spec.runtimePaths : []);
-  const mounts = orderMounts(collectMounts(spec, runtime));
+  const command = containerCommand(
+    spec,
+    { executable: options.executableRealPath, program: options.programRealPath },
+    { ...image, nodePath: IMAGE_NODE },
+  );
+  const [executable = spec.executable, ...args] = command.argv;
+  const mounts = orderMounts(collectMounts(spec, command.provided));
   const runsc = options.backend === 'gvisor';
   // Under runsc the cgroup counts gVisor's own host threads too, and its gofer serves every bind mount
   // with threads of its own (measured here: ~4 per mount): the budget grows with the mounts so a
@@ -138,7 +150,7 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
   const env = { ...spec.env, HOME: spec.env.HOME ?? '/tmp' };
   const body: ContainerCreateBody = {
     Image: image.tag,
-    Cmd: [executable, ...spec.args],
+    Cmd: [executable, ...args],
     Entrypoint: [],
     Env: Object.entries(env).map(([name, value]) => `${name}=${value}`),
     User: `${options.user.uid}:${options.user.gid}`,
@@ -197,12 +209,15 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
         ? `filesystem: read-only image ${custom.image} (from the profile); the roots and the server code mounted at their own paths; private /tmp`
         : 'filesystem: read-only image with node only (no shell, no package manager); the roots and the server code mounted at their own paths; private /tmp',
       spec.network ? 'network: bridge (network allowed by the profile)' : 'network: none',
+      ...(spec.egress === undefined
+        ? []
+        : [
+            `network: egress by allowlist: loopback only; a relay inside on 127.0.0.1 forwards to the warden's proxy socket ${spec.egress.socketPath} (its directory bind-mounted read-only, owned by the container's user, mode 0700)${runsc ? '; runsc must run with --host-uds=open to connect to it (checked at launch)' : ''}`,
+          ]),
       `masked: ${body.HostConfig.MaskedPaths.length} host-wide /proc and /sys paths (Docker's list, plus /proc/key-users)`,
       `user: ${body.User} (never root), all capabilities dropped, no-new-privileges`,
       `limits: memory ${limits.memoryMb} MiB (no swap), cpus ${limits.cpus}, pids ${limits.pids}${runsc ? ` (+${pidsLimit - limits.pids} host tasks for gVisor's gofer, ${GVISOR_TASKS_PER_MOUNT} per mount)` : ''}, /tmp ${limits.tmpfsMb} MiB`,
-      fromImage
-        ? `runtime: ${executable} from image ${image.tag}`
-        : `runtime: ${spec.executable} and its libraries mounted read-only from the host`,
+      command.note,
       `environment: only the given variables, plus HOME=${env.HOME} and HOSTNAME=mcp-warden (the engine always sets HOSTNAME)`,
       ...(spec.stateHome === undefined
         ? []
@@ -211,7 +226,11 @@ export function planContainer(spec: LaunchSpec, options: ContainerPlanOptions): 
     unenforced:
       runsc && spec.network ? ['network (runsc is registered with --network=none on this host)'] : [],
     // The offline image `launch` builds when the engine lacks it; a profile's own image is never built.
-    details: custom ? { container: body } : { container: body, offlineImage: image },
+    details: {
+      container: body,
+      ...(custom ? {} : { offlineImage: image }),
+      ...(spec.egress === undefined ? {} : { egressSocket: spec.egress.socketPath }),
+    },
     runAs: options.user,
   };
 }
@@ -260,6 +279,9 @@ function collectMounts(spec: LaunchSpec, provided: ReadonlySet<string>): BindMou
   // The server's state home (its HOME): read-write, at its own path.
   if (spec.stateHome !== undefined) add(spec.stateHome.path, spec.stateHome.path, false);
   for (const file of spec.readOnlyPaths) if (!provided.has(file)) add(file, file, true);
+  // Egress by allowlist: the proxy's socket directory (read-only: connecting needs no write access
+  // to the mount, only to the socket, which the proxy gives to the container's user).
+  if (spec.egress !== undefined) add(spec.egress.socketDir, spec.egress.socketDir, true);
   return mounts;
 }
 

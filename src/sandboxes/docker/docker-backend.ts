@@ -19,6 +19,7 @@ import { thermalThrottlePaths } from './masked-paths.ts';
 import { currentOwner, formatOwner, OWNER_LABEL } from './owner.ts';
 import { reapOrphans } from './reap.ts';
 import { rootAccessWarnings, rwRootOwners } from './root-access.ts';
+import { requireRunscHostUds } from './runsc-host-uds.ts';
 import { holdLifeline } from './watchdog.ts';
 
 /**
@@ -44,10 +45,13 @@ function containerBackend(name: ContainerBackendName): Backend {
       const image = nodeImageRef(cacheDir());
       const warden = { uid: process.getuid?.() ?? NOBODY.uid, gid: process.getgid?.() ?? NOBODY.gid };
       const user = containerUser(warden, rwRootOwners(spec.roots));
+      const program =
+        spec.egress?.relay === undefined ? undefined : spec.args[spec.egress.relay.programIndex];
       const plan = planContainer(spec, {
         backend: name,
         image,
         executableRealPath: realpathSync(spec.executable),
+        ...(program === undefined ? {} : { programRealPath: realpathSync(program) }),
         user,
         owner: formatOwner(currentOwner()),
         hostMaskedPaths: thermalThrottlePaths(),
@@ -60,10 +64,14 @@ function containerBackend(name: ContainerBackendName): Backend {
       if (body === undefined)
         throw new WardenError('internal', `the ${name} backend was given a plan without a container`);
       const offline = plan.details?.offlineImage as ImageRef | undefined;
+      const egress = plan.details?.egressSocket !== undefined;
       const prepared = dockerConnection().then(async (docker) => {
         await Promise.all([
           offline ? ensureNodeImage(docker, offline, options.onProgress) : requireImage(docker, body.Image),
           reapOrphans(docker),
+          // The relay reaches the proxy through a host unix socket: asked of the engine at each such
+          // launch (alongside the image check), so a daemon.json change takes effect at once.
+          name === 'gvisor' && egress ? requireRunscHostUds(docker) : undefined,
         ]);
         return docker;
       });

@@ -9,6 +9,7 @@ import { type ContainerBackendName, IMAGE_NODE } from './container-plan.ts';
 import { dockerConnection, withTimeout } from './docker-connection.ts';
 import { ensureNodeImage, hasImage, nodeImageRef } from './image/node-image.ts';
 import { DEFAULT_SOCKET, probeCacheKey, probeIdentity } from './probe-cache-key.ts';
+import { RUNSC_DAEMON_JSON } from './runsc-host-uds.ts';
 
 const ENGINE_TIMEOUT_MS = 3000;
 const TRIAL_TIMEOUT_MS = 30_000;
@@ -22,13 +23,10 @@ const DAEMON_CONFIG = '/etc/docker/daemon.json';
 const ENGINE_FIX =
   'install Docker (apt-get install -y docker.io) and start the engine (systemctl start docker, or dockerd &); ' +
   'the warden talks to DOCKER_HOST or /var/run/docker.sock';
-const RUNSC_FIX =
-  'install gVisor (apt-get install -y runsc), register it in /etc/docker/daemon.json as ' +
-  '{"runtimes":{"runsc":{"path":"/usr/bin/runsc","runtimeArgs":["--network=none","--oci-seccomp"]}}} and restart dockerd';
+const RUNSC_FIX = `install gVisor (apt-get install -y runsc), register it in /etc/docker/daemon.json as ${RUNSC_DAEMON_JSON} and restart dockerd`;
 /** Without --oci-seccomp runsc ignores a container's seccomp profile: setuid files, keyrings... */
 const OCI_SECCOMP_FIX =
-  'add "--oci-seccomp" to the runtimeArgs of runsc in /etc/docker/daemon.json ' +
-  '({"runtimes":{"runsc":{"path":"/usr/bin/runsc","runtimeArgs":["--network=none","--oci-seccomp"]}}}), ' +
+  `add "--oci-seccomp" to the runtimeArgs of runsc in /etc/docker/daemon.json (${RUNSC_DAEMON_JSON}), ` +
   'then reload the engine (kill -HUP $(pidof dockerd)); until then use --profile docker';
 const SECCOMP_FIX =
   'run a docker engine built with seccomp support on a kernel with CONFIG_SECCOMP_FILTER (docker info lists name=seccomp under Security Options)';

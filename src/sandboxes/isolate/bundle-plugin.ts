@@ -32,6 +32,8 @@ export const SHIMMED: Readonly<Record<string, string>> = {
   events: 'events',
   fs: 'fs',
   'fs/promises': 'fs-promises',
+  http: 'http',
+  https: 'https',
   module: 'module',
   os: 'os',
   path: 'path',

@@ -9,7 +9,7 @@ import type { Refusal } from './bundle-guard.ts';
 import { BUNDLE_POLICY, type BundleScope } from './bundle-scope.ts';
 
 /** Bump when the bundling recipe changes in a way file stats cannot see. */
-const RECIPE = 'isolate-bundle-3';
+const RECIPE = 'isolate-bundle-4';
 
 /** A bundled server: one ESM module with every import resolved, and where its V8 code cache lives. */
 export interface Bundle {

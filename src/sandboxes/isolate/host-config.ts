@@ -28,6 +28,11 @@ export interface HostConfig {
   cpuMs: number;
   /** The warden's cache directory for bundles and code caches; undefined: no caching. */
   cacheDir: string | undefined;
+  /**
+   * The session's egress proxy socket (network.allow): fetch, http and https go through it, host-side.
+   * Undefined: the guest has no network at all.
+   */
+  egressSocket?: string;
 }
 
 /** Parse and sanity-check the host's JSON configuration; throws with a message naming what is wrong. */
@@ -43,6 +48,10 @@ export function parseHostConfig(text: string | undefined): HostConfig {
     Array.isArray(value.roots) ? '' : 'roots must be an array',
     Number.isFinite(value.memoryMb) && value.memoryMb >= 8 ? '' : 'memoryMb must be at least 8',
     Number.isFinite(value.cpuMs) && value.cpuMs > 0 ? '' : 'cpuMs must be positive',
+    value.egressSocket === undefined ||
+    (typeof value.egressSocket === 'string' && value.egressSocket.startsWith('/'))
+      ? ''
+      : 'egressSocket must be an absolute path',
   ].filter(Boolean);
   if (problems.length > 0) throw new Error(`bad isolate host config: ${problems.join('; ')}`);
   return value;

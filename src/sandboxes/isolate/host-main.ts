@@ -10,6 +10,7 @@ import { createHostCall } from './host-call.ts';
 import { HOST_CONFIG_ENV, parseHostConfig } from './host-config.ts';
 import { PathGuard } from './host-fs.ts';
 import { createFsOps } from './host-fs-ops.ts';
+import { createNetOps, readExtraCa } from './host-net-ops.ts';
 import { HostLifecycle } from './host-lifecycle.ts';
 import { createPureOps } from './host-ops.ts';
 import { createProcessOps } from './host-process-ops.ts';
@@ -67,11 +68,12 @@ const context = await isolate.createContext();
 const dispatcher = (await context.eval(BOOTSTRAP_SOURCE, { reference: true })) as Reference<
   (kind: string, payload: unknown) => void
 >;
-function toGuest(kind: string, payload?: unknown): void {
-  if (lifecycle.ending) return;
-  void lifecycle
+/** Deliver an event; the promise settles once the guest's handler has run (or failed). */
+function toGuest(kind: string, payload?: unknown): Promise<void> {
+  if (lifecycle.ending) return Promise.resolve();
+  return lifecycle
     .track(dispatcher.apply(undefined, [kind, payload], { arguments: { copy: true } }))
-    .catch(guestFailed);
+    .then(() => undefined, guestFailed);
 }
 
 const guard = new PathGuard({
@@ -84,6 +86,12 @@ const ops = {
   ...createPureOps(),
   ...createFsOps(guard),
   ...createProcessOps({ config, isolate: () => isolate, lifecycle, toGuest }),
+  ...createNetOps({
+    socketPath: config.egressSocket,
+    toGuest,
+    extraCa: () => readExtraCa(config.env.NODE_EXTRA_CA_CERTS),
+    maxBodyBytes: config.memoryMb * 1024 * 1024,
+  }),
 };
 await context.global.set('__wardenHost', new ivm.Callback(createHostCall(ops)));
 

@@ -29,7 +29,8 @@ function cpuBudgetMs(): number {
 /**
  * V8 isolates via isolated-vm: a JavaScript server bundled with Node built-ins replaced by shims, run in
  * an isolate inside a child process of the warden. No kernel surface at all: files only through the
- * host-checked fs shim, no network, no processes.
+ * host-checked fs shim, network only as fetch/http/https requests the host sends to the session's egress
+ * proxy (with an allowlist; none otherwise), no processes.
  */
 export const isolateBackend: Backend = {
   name: 'isolate',

@@ -71,6 +71,7 @@ export function planIsolate(spec: LaunchSpec, host: IsolateHost): SandboxPlan {
     memoryMb: spec.limits.memoryMb ?? DEFAULT_MEMORY_MB,
     cpuMs: host.cpuMs,
     cacheDir: host.cacheDir,
+    ...(spec.egress === undefined ? {} : { egressSocket: spec.egress.socketPath }),
   };
   const command = [host.node, host.hostEntry];
   return {
@@ -82,7 +83,14 @@ export function planIsolate(spec: LaunchSpec, host: IsolateHost): SandboxPlan {
       `code: ${entry} bundled with esbuild from the server's read-only code paths only (JavaScript, TypeScript, JSON); Node built-ins replaced by mcp-warden shims; run in a V8 isolate (isolated-vm) in a child process`,
       `configuration (the guest's environment included): in the host's environment (${HOST_CONFIG_ENV}), never in its argv`,
       'filesystem: every fs call anchored host-side to the roots (read-only roots refuse writes); the server package is readable',
-      'network, processes, threads, native addons: none (calling them throws "not available under --profile isolate")',
+      spec.egress === undefined
+        ? 'network, processes, threads, native addons: none (calling them throws "not available under --profile isolate")'
+        : `network: egress by allowlist: fetch, http and https are shims whose requests the host sends only to the warden's proxy socket ${spec.egress.socketPath} (plain HTTP in absolute form, HTTPS as CONNECT then TLS); net, tls, dgram and dns stay unavailable`,
+      ...(spec.egress === undefined
+        ? []
+        : [
+            'processes, threads, native addons: none (calling them throws "not available under --profile isolate")',
+          ]),
       `limits: ${config.memoryMb} MB heap, and as much output not yet read by the client; CPU watchdog ${config.cpuMs} ms without going idle`,
       'environment: exactly the given variables, as the guest’s process.env',
       ...(ignoredOptions.length > 0 ? [`node options ignored: ${ignoredOptions.join(' ')}`] : []),

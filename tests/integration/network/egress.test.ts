@@ -1,6 +1,15 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DOCKER_PROFILE,
+  GVISOR_PROFILE,
+  ISOLATE_PROFILE,
+  isContainer,
+  ourContainers,
+  shareWithSandbox,
+} from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import { BWRAP_AVAILABLE, PROJECT_ROOT, type StartedWarden, startWarden } from '../../helpers/warden.ts';
 import {
@@ -22,11 +31,16 @@ function text(result: unknown): string {
 describe.each([
   ['none', true],
   ['bwrap', BWRAP_AVAILABLE],
+  ['docker', DOCKER_PROFILE.enabled],
+  ['gvisor', GVISOR_PROFILE.enabled],
+  ['isolate', ISOLATE_PROFILE.enabled],
 ] as const)('egress by allowlist (%s)', (backend, available) => {
   let plain: CountingServer;
   let tls: CountingServer;
   let warden: StartedWarden;
   let auditLog: string;
+  /** The warden's TMPDIR: where its proxy socket's directory is made. */
+  let sockets: string;
   const call = async (name: string, args: Record<string, unknown>) =>
     text(await warden.client.callTool({ name, arguments: args }));
 
@@ -58,7 +72,11 @@ describe.each([
       }),
     );
     auditLog = path.join(dir, 'audit.jsonl');
+    // A container runs as nobody when root starts it: the CA file must be readable to it.
+    shareWithSandbox(dir, backend);
+    sockets = tmpRoot('net-sock');
     warden = await startWarden({
+      wardenEnv: { ...process.env, TMPDIR: sockets },
       profile: profile as 'none',
       roots: [`${dir}:ro`],
       env: [`NODE_EXTRA_CA_CERTS=${certs.caFile}`],
@@ -73,13 +91,22 @@ describe.each([
     await tls?.close();
   });
 
-  it.runIf(available && OPENSSL_AVAILABLE)('gives the server the proxy variables', async () => {
-    const env = JSON.parse(await call('env', {})) as Record<string, string | null>;
-    expect(env.HTTP_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(env.ALL_PROXY).toMatch(/^socks5h:\/\/127\.0\.0\.1:\d+$/);
-    expect(env.NO_PROXY).toBe('');
-    expect(env.NODE_USE_ENV_PROXY).toBe('1');
-  });
+  it.runIf(available && OPENSSL_AVAILABLE)(
+    backend === 'isolate'
+      ? 'needs no proxy variables: the isolate’s fetch/http shims reach the proxy host-side'
+      : 'gives the server the proxy variables',
+    async () => {
+      const env = JSON.parse(await call('env', {})) as Record<string, string | null>;
+      if (backend === 'isolate') {
+        expect(Object.values(env)).toEqual([null, null, null, null, null]);
+        return;
+      }
+      expect(env.HTTP_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(env.ALL_PROXY).toBe(env.HTTP_PROXY);
+      expect(env.NO_PROXY).toBe('');
+      expect(env.NODE_USE_ENV_PROXY).toBe('1');
+    },
+  );
 
   it.runIf(available && OPENSSL_AVAILABLE)(
     'reaches an allowed host over HTTP and over HTTPS through CONNECT',
@@ -112,14 +139,43 @@ describe.each([
     expect(await call('fetch_url', { url: `http://api.example.test:${unlisted}/` })).toContain('not on port');
   });
 
-  it.runIf(available && OPENSSL_AVAILABLE && backend === 'bwrap')(
-    'leaves the sandbox no way around the proxy: raw TCP to the host, DNS fail',
+  // On `none` (no isolation) the same probe gets through: the control that shows it can fail.
+  it.runIf(available && OPENSSL_AVAILABLE)(
+    backend === 'none'
+      ? 'control: without a sandbox, raw TCP and UDP reach the host (the probe below detects a way around)'
+      : 'leaves the sandbox no way around the proxy: raw TCP and UDP to the host, DNS fail',
     async () => {
       const before = plain.hits();
-      const reply = await call('probe', { host: '127.0.0.1', port: plain.port, name: 'api.example.test' });
-      expect(reply).toMatch(/tcp: (ECONNREFUSED|ENETUNREACH|timeout)/);
-      expect(reply).toMatch(/dns: E(AI_AGAIN|NOTFOUND|CONNREFUSED)/);
-      expect(plain.hits()).toBe(before);
+      // A host UDP socket on the same port number counts the datagrams that reach it.
+      const udp = createSocket('udp4');
+      let datagrams = 0;
+      udp.on('message', () => datagrams++);
+      await new Promise<void>((resolve) => udp.bind(plain.port, '127.0.0.1', resolve));
+      try {
+        const reply = await call('probe', { host: '127.0.0.1', port: plain.port, name: 'api.example.test' });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        if (backend === 'isolate') {
+          // A V8 isolate has no sockets, datagrams or resolver: each call throws at once.
+          expect(reply).toBe(
+            'tcp: ERR_WARDEN_UNAVAILABLE\nudp: ERR_WARDEN_UNAVAILABLE\ndns: ERR_WARDEN_UNAVAILABLE',
+          );
+          expect(plain.hits()).toBe(before);
+          expect(datagrams).toBe(0);
+          return;
+        }
+        if (backend === 'none') {
+          expect(reply).toContain('tcp: connected');
+          expect(datagrams).toBe(1);
+          return;
+        }
+        expect(reply).toMatch(/tcp: (ECONNREFUSED|ENETUNREACH|timeout)/);
+        expect(reply).toMatch(/dns: E(AI_AGAIN|NOTFOUND|CONNREFUSED)/);
+        expect(plain.hits()).toBe(before);
+        // Sent into the sandbox's own loopback (or refused): nothing reaches the host's.
+        expect(datagrams).toBe(0);
+      } finally {
+        udp.close();
+      }
     },
   );
 
@@ -151,6 +207,18 @@ describe.each([
         ),
       ).toBe(true);
       for (const e of events) expect(e).toHaveProperty('durationMs');
+    },
+  );
+
+  it.runIf(available && OPENSSL_AVAILABLE)(
+    'leaves nothing behind: the proxy socket’s directory and the sandbox are gone once the session ends',
+    async () => {
+      await warden.close();
+      const gone = async (): Promise<boolean> =>
+        readdirSync(sockets).length === 0 && (!isContainer(backend) || (await ourContainers()).length === 0);
+      for (let i = 0; i < 100 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(readdirSync(sockets)).toEqual([]);
+      if (isContainer(backend)) expect(await ourContainers()).toEqual([]);
     },
   );
 });

@@ -120,6 +120,21 @@ describe('decideAddress', () => {
     expect(decideAddress(p, ip('169.254.169.254'), 80, []).allow).toBe(true);
   });
 
+  it('refuses an address a deny entry covers, even when an allow entry covers it too (deny wins)', () => {
+    const p = policy({
+      allow: ['127.0.0.0/8:8080', '93.184.216.0/24'],
+      deny: ['127.0.0.1:8080', '93.184.216.34'],
+    });
+    expect(decideAddress(p, ip('127.0.0.1'), 8080, [])).toMatchObject({
+      allow: false,
+      rule: 'network.host-not-allowed',
+    });
+    expect(decideAddress(p, ip('93.184.216.34'), 443, []).allow).toBe(false);
+    expect(decideAddress(p, ip('127.0.0.3'), 8080, []).allow).toBe(true);
+    expect(decideAddress(p, ip('127.0.0.1'), 8081, []).allow).toBe(false);
+    expect(decideAddress(p, ip('93.184.216.35'), 443, []).allow).toBe(true);
+  });
+
   it("refuses the host's own addresses", () => {
     const p = policy({});
     expect(decideAddress(p, ip('8.8.4.4'), 443, ['8.8.4.4'])).toMatchObject({

@@ -259,6 +259,25 @@ describe('EgressProxy, CONNECT', () => {
     expect(reply).toMatch(/^HTTP\/1.1 403/);
     expect(reply).toContain('--allow-host evil.test');
   });
+
+  it('names the rule and the fix in the status line, which clients that hide the body quote', async () => {
+    const p = await proxy({ allow: ['example.test'] });
+    const reply = (await exchange(p.port, 'CONNECT evil.test:443 HTTP/1.1\r\n\r\n')).toString();
+    expect(reply.split('\r\n')[0]).toBe(
+      'HTTP/1.1 403 Forbidden by mcp-warden (network.host-not-allowed): allow it with --allow-host evil.test',
+    );
+  });
+
+  it('ends a refused tunnel on another port at its TLS ClientHello at once, dialling nothing', async () => {
+    const p = await proxy({ allow: ['example.test'] });
+    const hello = await captureClientHello('evil.test');
+    const started = performance.now();
+    const reply = (await exchange(p.port, 'CONNECT evil.test:8443 HTTP/1.1\r\n\r\n', hello)).toString();
+    expect(reply).toContain('200 Connection Established');
+    expect(reply).not.toContain('hello');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(p.dial).not.toHaveBeenCalled();
+  });
 });
 
 describe('EgressProxy, SOCKS5', () => {

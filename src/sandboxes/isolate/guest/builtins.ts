@@ -4,6 +4,8 @@ import * as crypto from './crypto.ts';
 import * as events from './events.ts';
 import * as fsPromises from './fs-promises.ts';
 import * as fs from './fs.ts';
+import * as http from './http.ts';
+import * as https from './https.ts';
 import * as os from './os.ts';
 import * as path from './path.ts';
 import * as processModule from './process.ts';
@@ -20,6 +22,8 @@ const SHIMS: Record<string, { default?: unknown }> = {
   events,
   fs,
   'fs/promises': fsPromises,
+  http,
+  https,
   os,
   path,
   'path/posix': path,
@@ -37,7 +41,7 @@ export function builtin(id: string): unknown {
   const shim = SHIMS[name];
   if (shim !== undefined) return shim.default ?? shim;
   if (
-    /^(child_process|net|http|https|http2|tls|dgram|dns|cluster|worker_threads|vm|v8|inspector|repl|readline|tty|stream|zlib|perf_hooks|async_hooks|diagnostics_channel|wasi|module|assert|querystring|punycode|trace_events|domain|sqlite|test)(\/.*)?$/.test(
+    /^(child_process|net|http2|tls|dgram|dns|cluster|worker_threads|vm|v8|inspector|repl|readline|tty|stream|zlib|perf_hooks|async_hooks|diagnostics_channel|wasi|module|assert|querystring|punycode|trace_events|domain|sqlite|test)(\/.*)?$/.test(
       name,
     )
   )

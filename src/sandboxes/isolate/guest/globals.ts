@@ -5,10 +5,11 @@ import { host, reportUncaught } from './bridge.ts';
 import { atob, btoa, Buffer } from './buffer.ts';
 import { builtin } from './builtins.ts';
 import { getRandomValues, randomUUID } from './crypto.ts';
+import { Headers, Request, Response, fetch } from './fetch.ts';
 import process from './process.ts';
 import { TextDecoder, TextEncoder } from './text.ts';
 import * as timers from './timers.ts';
-import { unavailable, unavailableError } from './unavailable.ts';
+import { unavailable } from './unavailable.ts';
 import { URL, URLSearchParams } from './url.ts';
 import { format } from './util.ts';
 import {
@@ -91,7 +92,11 @@ for (const [name, value] of Object.entries({
   btoa,
   crypto: { getRandomValues, randomUUID },
   structuredClone: (value: unknown): unknown => host('clone', value),
-  fetch: (): Promise<never> => Promise.reject(unavailableError('http', 'fetch')),
+  // Through the warden's egress proxy with an allowlist; otherwise it rejects as "not available".
+  fetch,
+  Headers,
+  Request,
+  Response,
   WebSocket: unavailable('net', 'WebSocket'),
 })) {
   define(name, value);

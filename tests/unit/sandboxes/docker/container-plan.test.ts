@@ -6,6 +6,7 @@ import {
   planContainer,
 } from '../../../../src/sandboxes/docker/container-plan.ts';
 import type { ContainerCreateBody } from '../../../../src/sandboxes/docker/container-plan.ts';
+import { withEgressRelay } from '../../../../src/network/egress-launch.ts';
 import { dockerSeccompOption } from '../../../../src/sandboxes/seccomp/docker-profile.ts';
 import type { LaunchSpec } from '../../../../src/sandboxes/types.ts';
 
@@ -223,6 +224,108 @@ describe('containerUser', () => {
   it('planContainer refuses uid 0 whoever asks', () => {
     expect(() => planContainer(spec, { ...options, user: { uid: 0, gid: 0 } })).toThrow(
       /never runs as uid 0/,
+    );
+  });
+});
+
+describe('planContainer with egress by allowlist', () => {
+  // The spec as withEgressRelay leaves it: the warden's node runs the relay, which execs the server.
+  const relayed = withEgressRelay(spec, {
+    socketPath: '/tmp/mcp-warden-net-abc/proxy.sock',
+    node: '/opt/node/bin/node',
+    nodeFiles: ['/opt/node/bin/node', '/lib/x86_64-linux-gnu/libc.so.6'],
+    relayEntry: '/w/src/network/relay-main.ts',
+  });
+  const egressOptions = { ...options, programRealPath: '/opt/node/bin/node' };
+
+  it('mounts the proxy socket directory read-only at its own path, and keeps the network off', () => {
+    for (const backend of ['docker', 'gvisor'] as const) {
+      const plan = planContainer(relayed, { ...egressOptions, backend });
+      const b = body(plan);
+      expect(b.HostConfig.Mounts).toContainEqual({
+        Type: 'bind',
+        Source: '/tmp/mcp-warden-net-abc',
+        Target: '/tmp/mcp-warden-net-abc',
+        ReadOnly: true,
+        BindOptions: { Propagation: 'rprivate' },
+      });
+      expect(b.HostConfig.NetworkMode).toBe('none');
+      expect(b.NetworkDisabled).toBe(true);
+      expect(plan.notes.join('\n')).toMatch(
+        /egress by allowlist: loopback only; a relay inside on 127\.0\.0\.1 forwards to the warden's proxy socket \/tmp\/mcp-warden-net-abc\/proxy\.sock/,
+      );
+      expect(plan.details?.egressSocket).toBe('/tmp/mcp-warden-net-abc/proxy.sock');
+    }
+    expect(planContainer(relayed, { ...egressOptions, backend: 'gvisor' }).notes.join('\n')).toContain(
+      '--host-uds=open',
+    );
+    // Without egress: no socket mount, no note, nothing for the launch to check.
+    const plain = planContainer(spec, options);
+    expect(JSON.stringify(plain)).not.toContain('mcp-warden-net');
+    expect(plain.details?.egressSocket).toBeUndefined();
+  });
+
+  it("the relay and a node server both run on the image's node; the relay script is mounted, the host node is not", () => {
+    const b = body(planContainer(relayed, egressOptions));
+    expect(b.Cmd).toEqual([
+      IMAGE_NODE,
+      '--no-warnings',
+      '/w/src/network/relay-main.ts',
+      '/tmp/mcp-warden-net-abc/proxy.sock',
+      '--',
+      IMAGE_NODE,
+      '/srv/pkg/index.js',
+      '--flag',
+    ]);
+    const targets = b.HostConfig.Mounts.map((m) => m.Target);
+    expect(b.HostConfig.Mounts).toContainEqual(
+      expect.objectContaining({ Target: '/w/src/network/relay-main.ts', ReadOnly: true }),
+    );
+    expect(targets).not.toContain('/opt/node/bin/node');
+    expect(targets).not.toContain('/lib/x86_64-linux-gnu/libc.so.6');
+  });
+
+  it("a server on another runtime: the relay still runs on the image's node, the server's runtime is mounted", () => {
+    const python = withEgressRelay(
+      {
+        ...spec,
+        executable: '/usr/bin/python3.11',
+        args: ['/srv/pkg/server.py'],
+        readOnlyPaths: ['/usr/bin/python3.11', '/lib/x86_64-linux-gnu/libc.so.6', '/srv/pkg'],
+        runtimePaths: ['/usr/bin/python3.11', '/lib/x86_64-linux-gnu/libc.so.6'],
+      },
+      {
+        socketPath: '/tmp/mcp-warden-net-abc/proxy.sock',
+        node: '/opt/node/bin/node',
+        nodeFiles: ['/opt/node/bin/node', '/lib/x86_64-linux-gnu/libc.so.6'],
+        relayEntry: '/w/src/network/relay-main.ts',
+      },
+    );
+    const plan = planContainer(python, { ...options, programRealPath: '/usr/bin/python3.11' });
+    const b = body(plan);
+    expect(b.Cmd[0]).toBe(IMAGE_NODE);
+    expect(b.Cmd.slice(4)).toEqual(['--', '/usr/bin/python3.11', '/srv/pkg/server.py']);
+    const targets = b.HostConfig.Mounts.map((m) => m.Target);
+    expect(targets).toContain('/usr/bin/python3.11');
+    // A library the relay's node shares with the server stays mounted: the server needs the host's.
+    expect(targets).toContain('/lib/x86_64-linux-gnu/libc.so.6');
+    expect(targets).not.toContain('/opt/node/bin/node');
+    expect(plan.notes.join('\n')).toContain(
+      `runtime: the egress relay on ${IMAGE_NODE} from image mcp-warden/node:abc-1, then the server's /usr/bin/python3.11 and its libraries mounted read-only from the host`,
+    );
+  });
+
+  it("refuses a profile's own image: the relay needs the warden's node, which only the offline image has", () => {
+    const custom = {
+      ...relayed,
+      containerImage: { image: 'mcp-warden/python:3.12', runtime: '/usr/local/bin/python3' },
+    };
+    expect(() => planContainer(custom, egressOptions)).toThrow(
+      expect.objectContaining({
+        code: 'config',
+        message: expect.stringMatching(/network allowlist cannot be used with the profile's own image/),
+        hint: expect.stringMatching(/remove "container" from the profile/),
+      }),
     );
   });
 });

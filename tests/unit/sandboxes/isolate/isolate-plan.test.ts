@@ -71,6 +71,22 @@ describe('planIsolate', () => {
   });
 });
 
+describe('planIsolate with egress by allowlist', () => {
+  it('gives the host the proxy socket and says how requests reach it; without one, no network', () => {
+    const socketPath = '/tmp/mcp-warden-net-x/proxy.sock';
+    const plan = planIsolate(spec({ egress: { socketDir: '/tmp/mcp-warden-net-x', socketPath } }), host);
+    const config = JSON.parse(plan.env[HOST_CONFIG_ENV] as string) as HostConfig;
+    expect(config.egressSocket).toBe(socketPath);
+    // The isolate needs no relay: the command is host-main itself.
+    expect(plan.argv.at(-1)).toBe('/w/host-main.ts');
+    expect(plan.notes.join('\n')).toContain(`only to the warden's proxy socket ${socketPath}`);
+    expect(plan.notes.join('\n')).toMatch(/net, tls, dgram and dns stay unavailable/);
+    const off = planIsolate(spec(), host);
+    expect(JSON.parse(off.env[HOST_CONFIG_ENV] as string)).not.toHaveProperty('egressSocket');
+    expect(off.notes.join('\n')).toMatch(/network, processes, threads, native addons: none/);
+  });
+});
+
 describe('scriptOf', () => {
   it('refuses anything that is not a Node script with a config error naming other profiles', () => {
     expect(() => scriptOf(spec({ executable: '/usr/bin/python3', args: ['server.py'] }))).toThrow(
