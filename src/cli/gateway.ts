@@ -35,16 +35,25 @@ export async function gatewayCommand(argv: readonly string[]): Promise<number> {
   if (values.config === undefined) {
     throw new WardenError('usage', 'gateway needs --config FILE', { hint: 'see mcp-warden gateway --help' });
   }
-  const [{ loadGatewayConfig }, { prepareServers }, { Gateway }, { createLogger }] = await Promise.all([
+  const [
+    { loadGatewayConfig },
+    { prepareServers },
+    { Gateway },
+    { createLogger },
+    { resolveClusterSettings },
+  ] = await Promise.all([
     import('../config/gateway-schema.ts'),
     import('../gateway/prepare-servers.ts'),
     import('../gateway/gateway.ts'),
     import('../audit/logger.ts'),
+    import('../gateway/cluster/cluster-settings.ts'),
   ]);
   const config = loadGatewayConfig(values.config);
+  // Before the servers are prepared (slow): a bad cluster section fails at once, exit 2.
+  const cluster = config.cluster && resolveClusterSettings(config.cluster, process.env);
   const servers = await prepareServers(config, (line) => warn(line));
   const logger = createLogger().child({ component: 'gateway' });
-  const gateway = new Gateway({ config, servers, logger });
+  const gateway = new Gateway({ config, servers, logger, cluster });
   process.on('exit', killAllNow);
   let address;
   try {
@@ -59,6 +68,7 @@ export async function gatewayCommand(argv: readonly string[]): Promise<number> {
   if (!config.auth) warn(`no auth section: serving loopback only, every local process may connect`);
   // One machine-readable line so scripts and tests learn the port (listen.port 0 picks one).
   warn(`gateway listening on http://${host}:${address.port}`);
+  if (cluster) warn(`cluster: this replica is ${cluster.self}`);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {

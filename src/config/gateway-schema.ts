@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { WardenError, errorMessage } from '../errors.ts';
+import { ClusterSchema } from './cluster-schema.ts';
 import { formatZodError } from './format-zod-error.ts';
+import { HostPatternSchema, NetworkPolicySchema } from './network-schema.ts';
 
 const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'] as const;
 const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;
@@ -131,6 +133,18 @@ const ServerSchema = z
     memoryMb: z.number().int().positive().optional().describe('Memory limit per sandbox, as `run --memory`.'),
     cpus: z.number().positive().optional().describe('CPU limit per sandbox, as `run --cpus`.'),
     timeoutMs: z.number().int().positive().optional().describe('Per-request wall clock, as `run --timeout`.'),
+    network: z
+      .union([z.boolean(), NetworkPolicySchema])
+      .optional()
+      .describe(
+        "Replaces the profile's `network`: false (no network), an allowlist object (each session gets its own egress proxy), or true (unfiltered, warned about). Unset: the profile's.",
+      ),
+    allowHost: z
+      .array(HostPatternSchema)
+      .default([])
+      .describe(
+        "Hosts added to the allowlist, as `run --allow-host PATTERN` (turns a profile's `network: false` into an allowlist).",
+      ),
     warm: z
       .number()
       .int()
@@ -212,6 +226,7 @@ export const GatewayConfigSchema = z
       .refine((servers) => Object.keys(servers).length > 0, 'configure at least one server')
       .describe('Each server is served at /servers/NAME/mcp.'),
     limits: LimitsSchema.default(LimitsSchema.parse({})),
+    cluster: ClusterSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -236,7 +251,7 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Read and validate a gateway config file. Relative paths inside it (revocationFile, policy files,
- * auditDir) resolve against the file's directory. Throws WardenError('config') naming
+ * auditDir, cluster.keyFile) resolve against the file's directory. Throws WardenError('config') naming
  * the failing path, e.g. `gateway.json: servers.fs.command: ...`.
  */
 export function loadGatewayConfig(file: string): GatewayConfig {
@@ -262,6 +277,7 @@ export function loadGatewayConfig(file: string): GatewayConfig {
   if (config.auth?.revocationFile !== undefined)
     config.auth.revocationFile = resolve(config.auth.revocationFile);
   if (config.auditDir !== undefined) config.auditDir = resolve(config.auditDir);
+  if (config.cluster !== undefined) config.cluster.keyFile = resolve(config.cluster.keyFile);
   for (const server of Object.values(config.servers)) {
     if (typeof server.policy === 'string') server.policy = resolve(server.policy);
   }

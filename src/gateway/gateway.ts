@@ -6,18 +6,23 @@ import { isLoopback, type GatewayConfig } from '../config/gateway-schema.ts';
 import { errorMessage } from '../errors.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 import { Authenticator, type Principal } from './authenticator.ts';
+import { Cluster } from './cluster/cluster.ts';
+import type { ClusterSettings } from './cluster/cluster-settings.ts';
 import { HttpSession } from './http-session.ts';
 import { readJsonBody, sendJson, sendRpcError } from './http-util.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { checkOrigin, type OriginPolicy } from './origin-check.ts';
 import type { PreparedServer } from './prepare-servers.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { type ServerSandbox, discardServerSandbox, launchServerSandbox } from './server-sandbox.ts';
 import { WarmPool } from './warm-pool.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
   servers: Map<string, PreparedServer>;
   logger: Logger;
+  /** Replicas sharing sessions (config.cluster, resolved); undefined: this gateway alone. */
+  cluster?: ClusterSettings;
 }
 
 const MCP_PATH = /^\/servers\/([A-Za-z0-9][A-Za-z0-9._-]{0,63})\/mcp$/;
@@ -35,6 +40,7 @@ export class Gateway {
   readonly #auth: Authenticator | undefined;
   readonly #rate: RateLimiter;
   readonly #origin: OriginPolicy;
+  readonly #cluster: Cluster | undefined;
   readonly #sessions = new Map<string, HttpSession>();
   /** Sessions being opened (sandbox launching): counted against maxSessions. */
   #opening = 0;
@@ -42,13 +48,16 @@ export class Gateway {
   #draining = false;
   #ready: { at: number; ok: boolean; reasons: string[] } | undefined;
   /** Per server with `warm` > 0: sandboxes launched ahead for its next sessions. */
-  readonly #pools = new Map<string, WarmPool>();
+  readonly #pools = new Map<string, WarmPool<ServerSandbox>>();
 
   constructor(options: GatewayOptions) {
     this.#o = options;
     const { config } = options;
     this.#auth = config.auth ? new Authenticator(config.auth) : undefined;
     this.#rate = new RateLimiter(config.limits.ratePerMinute);
+    this.#cluster =
+      options.cluster &&
+      new Cluster(options.cluster, { registry: this.metrics.registry, logger: options.logger });
     this.#origin = {
       loopbackOnly: isLoopback(config.listen.host),
       allowedHosts: config.allowedHosts.map((h) => h.toLowerCase()),
@@ -58,7 +67,9 @@ export class Gateway {
       if (server.config.warm === 0) continue;
       const pool = new WarmPool({
         size: server.config.warm,
-        launch: () => server.prepared.backend.launch(server.prepared.plan),
+        // Each warm sandbox gets its own egress proxy before it launches, as a session's would.
+        launch: () => launchServerSandbox(server),
+        discard: discardServerSandbox,
         onError: (error) => options.logger.error({ err: error, server: name }, 'warm sandbox launch failed'),
       });
       this.#pools.set(name, pool);
@@ -92,6 +103,7 @@ export class Gateway {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#draining = true;
+    this.#cluster?.close();
     const pools = Promise.all([...this.#pools.values()].map((pool) => pool.close()));
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     this.#http.closeIdleConnections();
@@ -146,9 +158,17 @@ export class Gateway {
     if (this.#draining)
       return sendRpcError(res, 503, -32000, 'the gateway is shutting down', { connection: 'close' });
 
-    const principal = await this.#authenticate(req, res);
+    // A request another replica forwarded: signed with the shared key, else refused outright.
+    const from = this.#cluster?.requestOrigin(req) ?? { kind: 'direct' };
+    if (from.kind === 'refused')
+      return sendRpcError(res, 403, -32001, `forwarded request refused: ${from.reason}`);
+    let principal = await this.#authenticate(req, res);
     if (!principal) return;
-    const rate = this.#rate.take(principal.id);
+    // Without auth the forwarding replica saw the client; with auth the owner checked the token itself.
+    if (from.kind === 'forwarded' && principal.kind === 'anonymous')
+      principal = { ...principal, id: from.principal };
+    // The replica that received a forwarded request already charged it.
+    const rate = from.kind === 'forwarded' ? ({ ok: true } as const) : this.#rate.take(principal.id);
     if (!rate.ok) {
       this.metrics.rateLimited.inc({
         principal: principal.kind === 'anonymous' ? 'anonymous' : principal.id,
@@ -162,6 +182,12 @@ export class Gateway {
     const counted = req.method !== 'GET';
     if (counted) this.#requestsInFlight++;
     try {
+      const header = req.headers['mcp-session-id'];
+      const sessionId = Array.isArray(header) ? header[0] : header;
+      // Another replica's session: forwarded to its owner before the body is read (it is streamed).
+      if (sessionId !== undefined && this.#cluster && !this.#sessions.has(sessionId)) {
+        if (await this.#cluster.route(req, res, sessionId, principal, from)) return;
+      }
       let body: unknown;
       if (req.method === 'POST') {
         const read = await readJsonBody(req, this.#o.config.limits.maxBodyBytes);
@@ -170,8 +196,6 @@ export class Gateway {
           return sendRpcError(res, 400, -32600, 'JSON-RPC batches are not accepted');
         body = read.body;
       }
-      const header = req.headers['mcp-session-id'];
-      const sessionId = Array.isArray(header) ? header[0] : header;
       if (sessionId !== undefined) {
         const session = this.#sessions.get(sessionId);
         if (
@@ -216,6 +240,7 @@ export class Gateway {
         logger: this.#o.logger,
         auditDir: this.#o.config.auditDir,
         idleTimeoutMs,
+        newSessionId: this.#cluster?.newSessionId,
         launch: pool === undefined ? undefined : () => pool.take(),
         onInitialized: (opened, id) => {
           this.#sessions.set(id, opened);
