@@ -38,7 +38,7 @@ export function planEgress(
   if (mode.kind !== 'proxy') return { mode };
   if (!RELAY_BACKENDS.has(backend) && !SHIM_BACKENDS.has(backend)) {
     throw new WardenError('config', `a network allowlist is not supported on the ${backend} backend yet`, {
-      hint: 'use --profile bwrap (Linux) for egress by allowlist, or leave network off',
+      hint: 'egress by allowlist runs on none, bwrap, docker, gvisor and isolate (Linux); on macOS leave network off for now (the Seatbelt relay is not built yet)',
     });
   }
   return { mode, socketPath: proxySocketPath(), relay: !SHIM_BACKENDS.has(backend) };
