@@ -11,16 +11,12 @@ import { tmpRoot } from '../../helpers/tmp-root.ts';
 import { BWRAP_AVAILABLE, PROJECT_ROOT } from '../../helpers/warden.ts';
 import { type CountingServer, httpServer } from '../network/loopback-servers.ts';
 import { connectClient, gatewayPerTest, metricValue, startGateway } from './gateway-helpers.ts';
+import { toolText } from '../../helpers/tool-text.ts';
 
 const PROFILE = BWRAP_AVAILABLE ? 'bwrap' : 'none';
 const FETCH_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/fetch-server.mjs');
 const BOOT_FETCH_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/boot-fetch-server.mjs');
 const RESOLVE = { 'api.example.test': '127.0.0.1', 'evil.example.test': '127.0.0.1' };
-
-function text(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((c) => c.text ?? '').join('\n');
-}
 
 /** The proxy socket directories under `tmp` (the gateway's TMPDIR). */
 function socketDirs(tmp: string): string[] {
@@ -106,14 +102,14 @@ describe(`gateway egress by allowlist on ${PROFILE}`, () => {
         ['a', a],
         ['b', b],
       ] as const) {
-        const reply = text(
+        const reply = toolText(
           await client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/${who}` } }),
         );
         expect(reply).toBe(`200 hello from ${allowed}/${who}`);
       }
       expect(origin.hits()).toBe(before + 2);
 
-      const refused = text(
+      const refused = toolText(
         await a.client.callTool({
           name: 'fetch_url',
           arguments: { url: `http://evil.example.test:${origin.port}/` },
@@ -127,7 +123,7 @@ describe(`gateway egress by allowlist on ${PROFILE}`, () => {
       // new sandbox and a new proxy.
       const c = await connectClient(gw.url('warmnet'));
       expect(
-        text(await c.client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/c` } })),
+        toolText(await c.client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/c` } })),
       ).toBe(`200 hello from ${allowed}/c`);
       await until(() => socketDirs(tmp).length === 4, 'the refilled warm sandbox proxy');
 
@@ -138,7 +134,7 @@ describe(`gateway egress by allowlist on ${PROFILE}`, () => {
       await until(() => socketDirs(tmp).length === 3, "the DELETEd session's socket directory to go");
       expect(dirsBefore.filter((dir) => !socketDirs(tmp).includes(dir))).toHaveLength(1);
       expect(
-        text(await b.client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/b2` } })),
+        toolText(await b.client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/b2` } })),
       ).toBe(`200 hello from ${allowed}/b2`);
 
       // onDeny kill: a refused connection is the session's breach; its proxy goes too.
@@ -258,7 +254,7 @@ describe(`gateway egress by allowlist on ${PROFILE}`, () => {
         { TMPDIR: tmp },
       );
       const fetchUrl = async (client: Awaited<ReturnType<typeof connectClient>>['client'], p: string) =>
-        text(await client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/${p}` } }));
+        toolText(await client.callTool({ name: 'fetch_url', arguments: { url: `http://${allowed}/${p}` } }));
       const x = await connectClient(gw.url('capped'));
       const y = await connectClient(gw.url('capped'));
       // Each request sends a few hundred bytes upstream: x passes its 1000 within a few.

@@ -16,15 +16,11 @@ import {
   httpsServer,
   makeCertificates,
 } from './loopback-servers.ts';
+import { toolText } from '../../helpers/tool-text.ts';
 
 const FETCH_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/python-fetch-server.py');
 const venv = pipVenv();
 const LIBRARIES = ['urllib', 'httpx'] as const;
-
-function text(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((c) => c.text ?? '').join('\n');
-}
 
 describe.each([
   ['none', true],
@@ -35,7 +31,7 @@ describe.each([
   let tls: CountingServer;
   let warden: StartedWarden;
   const fetchWith = async (library: (typeof LIBRARIES)[number], url: string) =>
-    text(await warden.client.callTool({ name: `fetch_${library}`, arguments: { url } }));
+    toolText(await warden.client.callTool({ name: `fetch_${library}`, arguments: { url } }));
 
   beforeAll(async () => {
     if (!enabled) return;
@@ -72,7 +68,7 @@ describe.each([
 
   it.runIf(enabled)(`(${venv.status}) sees the proxy variables and the test CA`, async () => {
     const env = JSON.parse(
-      text(await warden.client.callTool({ name: 'proxy_env', arguments: {} })),
+      toolText(await warden.client.callTool({ name: 'proxy_env', arguments: {} })),
     ) as Record<string, string | null>;
     expect(env.HTTP_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(env.HTTPS_PROXY).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -19,14 +19,10 @@ import {
   httpsServer,
   makeCertificates,
 } from './loopback-servers.ts';
+import { toolText } from '../../helpers/tool-text.ts';
 
 // Loopback only: every name is *.test mapped with network.resolve to 127.0.0.1; nothing else is dialled.
 const FETCH_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/fetch-server.mjs');
-
-function text(result: unknown): string {
-  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
-  return content.map((c) => c.text ?? '').join('\n');
-}
 
 describe.each([
   ['none', true],
@@ -42,7 +38,7 @@ describe.each([
   /** The warden's TMPDIR: where its proxy socket's directory is made. */
   let sockets: string;
   const call = async (name: string, args: Record<string, unknown>) =>
-    text(await warden.client.callTool({ name, arguments: args }));
+    toolText(await warden.client.callTool({ name, arguments: args }));
 
   beforeAll(async () => {
     if (!available || !OPENSSL_AVAILABLE) return;
