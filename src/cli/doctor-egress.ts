@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { WardenError, errorMessage } from '../errors.ts';
 import { RELAY_ENTRY, withEgressRelay } from '../network/egress-launch.ts';
 import { compileEgressPolicy } from '../network/egress-policy.ts';
@@ -9,8 +12,11 @@ import type { BackendReport } from './doctor-table.ts';
 
 /** The backends whose egress relay `doctor` tries for real (isolating backends with the relay). */
 export const EGRESS_CHECKED: readonly BackendName[] = ['bwrap', 'docker', 'gvisor'];
+/** The backends whose egress shims (fetch/http/https sent host-side to the proxy) `doctor` tries. */
+export const SHIMS_CHECKED: readonly BackendName[] = ['isolate'];
 
 const CHECK_NAME = 'egress relay';
+const SHIMS_CHECK_NAME = 'egress shims';
 const CHECK_TIMEOUT_MS = 20_000;
 /** Not on the (empty) allowlist: the proxy refuses it before resolving or dialling anything. */
 const PROBE_HOST = 'relay-check.mcp-warden.invalid';
@@ -30,6 +36,16 @@ socket.on('close', () => done({ status: text.split('\\r\\n')[0] ?? '' }));
 socket.on('error', (error) => done({ error: error.code ?? error.message }));
 `;
 
+// Runs in the isolate: one fetch() through the shims (the host sends it to the proxy's socket), then the
+// status, or the error, as JSON on stdout.
+const SHIM_CLIENT_SCRIPT = `
+const done = (result) => { process.stdout.write(JSON.stringify(result)); process.exit(0); }; // stdout-ok: read by doctor
+fetch('http://${PROBE_HOST}/').then(
+  (response) => done({ status: 'HTTP/1.1 ' + response.status }),
+  (error) => done({ error: String(error && (error.cause?.message ?? error.message) || error) }),
+);
+`;
+
 /**
  * For `doctor`: add an "egress relay" check to each available backend of EGRESS_CHECKED, all at once.
  * A failed check with a known fix also fills the report's `fix` (the table shows it).
@@ -41,7 +57,12 @@ export async function addEgressChecks(
   await Promise.all(
     reports.map(async (report) => {
       const name = report.backend as BackendName;
-      if (!report.available || !EGRESS_CHECKED.includes(name)) return;
+      if (!report.available) return;
+      if (SHIMS_CHECKED.includes(name)) {
+        report.checks = [...(report.checks ?? []), (await egressShimsCheck(backendOf(name))).check];
+        return;
+      }
+      if (!EGRESS_CHECKED.includes(name)) return;
       const imageCheck = report.checks?.find((check) => check.name === 'image');
       const { check, fix } =
         imageCheck?.ok === false
@@ -67,6 +88,81 @@ export async function addEgressChecks(
  * the relay. Nothing is resolved or dialled. Costs one sandbox start (a container under docker/gvisor).
  */
 export async function egressRelayCheck(backend: Backend): Promise<{ check: ProbeCheck; fix?: string }> {
+  return await roundTrip(backend, {
+    name: CHECK_NAME,
+    passed: "a relay in the sandbox reached the warden's proxy socket; the proxy's answer (403) came back",
+    failed: 'the relay did not reach the proxy',
+    spec: async (socketPath) => {
+      const nodeFiles = await runtimeLibraries(process.execPath);
+      const spec: LaunchSpec = {
+        executable: process.execPath,
+        args: ['-e', CLIENT_SCRIPT],
+        env: {},
+        roots: [],
+        readOnlyPaths: [...nodeFiles],
+        runtimePaths: [...nodeFiles],
+        cwd: '/tmp',
+        limits: {},
+        network: false,
+      };
+      return withEgressRelay(spec, {
+        socketPath,
+        node: process.execPath,
+        nodeFiles,
+        relayEntry: RELAY_ENTRY,
+      });
+    },
+  });
+}
+
+/**
+ * The same round trip on a backend whose sandbox reaches the proxy through shims (isolate): a script in
+ * the sandbox calls fetch(), whose host side sends the request to the proxy's socket; the check passes
+ * when the proxy's 403 comes back as the response's status.
+ */
+export async function egressShimsCheck(backend: Backend): Promise<{ check: ProbeCheck; fix?: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-warden-shims-check-'));
+  try {
+    const entry = path.join(dir, 'check.cjs');
+    await writeFile(entry, SHIM_CLIENT_SCRIPT);
+    return await roundTrip(backend, {
+      name: SHIMS_CHECK_NAME,
+      passed:
+        "fetch() in the sandbox reached the warden's proxy socket through the host; the proxy's answer (403) came back",
+      failed: 'the shims did not reach the proxy',
+      spec: (socketPath) =>
+        Promise.resolve({
+          executable: process.execPath,
+          args: [entry],
+          env: {},
+          roots: [],
+          readOnlyPaths: [dir],
+          runtimePaths: [],
+          cwd: dir,
+          limits: {},
+          network: false,
+          egress: { socketDir: path.dirname(socketPath), socketPath },
+        }),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface RoundTrip {
+  name: string;
+  passed: string;
+  failed: string;
+  /** The launch spec of the sandbox that asks the proxy at `socketPath`. */
+  spec: (socketPath: string) => Promise<LaunchSpec>;
+}
+
+/**
+ * A real round trip on `backend`: a sandbox planned and launched the way a session's is asks the
+ * warden's proxy (a real EgressProxy on its unix socket, with an empty allowlist) for a host it refuses;
+ * the check passes when the proxy's 403 comes back. Nothing is resolved or dialled.
+ */
+async function roundTrip(backend: Backend, trip: RoundTrip): Promise<{ check: ProbeCheck; fix?: string }> {
   const started = performance.now();
   const compiled = compileEgressPolicy(NETWORK_DEFAULTS);
   if (!compiled.ok) throw new WardenError('internal', 'the default network settings do not compile');
@@ -74,49 +170,29 @@ export async function egressRelayCheck(backend: Backend): Promise<{ check: Probe
   const socketPath = proxySocketPath();
   let sandbox: Sandbox | undefined;
   try {
-    const nodeFiles = await runtimeLibraries(process.execPath);
-    const spec: LaunchSpec = {
-      executable: process.execPath,
-      args: ['-e', CLIENT_SCRIPT],
-      env: {},
-      roots: [],
-      readOnlyPaths: [...nodeFiles],
-      runtimePaths: [...nodeFiles],
-      cwd: '/tmp',
-      limits: {},
-      network: false,
-    };
     await backend.load?.();
-    const plan = backend.plan(
-      withEgressRelay(spec, { socketPath, node: process.execPath, nodeFiles, relayEntry: RELAY_ENTRY }),
-    );
+    const plan = backend.plan(await trip.spec(socketPath));
     await proxy.listen(socketPath, plan.runAs);
     sandbox = await backend.launch(plan);
     const output = await collect(sandbox);
     const ms = Math.round(performance.now() - started);
     const result = parseResult(output.stdout);
     if (result?.status !== undefined && /^HTTP\/1\.[01] 403\b/.test(result.status)) {
-      return {
-        check: {
-          name: CHECK_NAME,
-          ok: true,
-          detail: `a relay in the sandbox reached the warden's proxy socket; the proxy's answer (403) came back (real round trip, ${ms} ms)`,
-        },
-      };
+      return { check: { name: trip.name, ok: true, detail: `${trip.passed} (real round trip, ${ms} ms)` } };
     }
     const what = result?.error ?? result?.status ?? (output.stdout.trim() || 'no answer');
     const log = output.stderr.trim().split('\n').slice(-3).join(' | ');
     return {
       check: {
-        name: CHECK_NAME,
+        name: trip.name,
         ok: false,
-        detail: `the relay did not reach the proxy: ${what}${log ? ` (sandbox stderr: ${log})` : ''}`,
+        detail: `${trip.failed}: ${what}${log ? ` (sandbox stderr: ${log})` : ''}`,
       },
     };
   } catch (error) {
     const hint = error instanceof WardenError ? error.hint : undefined;
     return {
-      check: { name: CHECK_NAME, ok: false, detail: `could not run the check: ${errorMessage(error)}` },
+      check: { name: trip.name, ok: false, detail: `could not run the check: ${errorMessage(error)}` },
       ...(hint === undefined ? {} : { fix: hint }),
     };
   } finally {

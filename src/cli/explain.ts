@@ -47,6 +47,7 @@ export async function explainCommand(argv: readonly string[]): Promise<number> {
           prepared.egress.mode,
           prepared.egress.socketPath,
           prepared.egress.relay !== false,
+          prepared.egress.loopback === true,
         ),
         unenforced: plan.unenforced,
         ...(plan.details === undefined ? {} : { details: plan.details }),

@@ -1,4 +1,5 @@
 import { withEgressSocket } from '../network/egress-launch.ts';
+import { withLoopbackEntry } from '../network/loopback-launch.ts';
 import { proxySocketPath } from '../network/egress-settings.ts';
 import { type SessionEgress, startSessionEgress } from '../network/session-egress.ts';
 import type { Sandbox, SandboxPlan } from '../sandboxes/types.ts';
@@ -22,9 +23,13 @@ export async function launchServerSandbox(server: PreparedServer): Promise<Serve
   const { backend, spec, plan, egress } = server.prepared;
   if (egress.mode.kind !== 'proxy') return { sandbox: await backend.launch(plan), plan, egress: undefined };
   const socketPath = proxySocketPath();
-  const proxy = await startSessionEgress(egress.mode, socketPath, plan.runAs);
+  const proxy = await startSessionEgress(egress.mode, socketPath, plan.runAs, {
+    loopback: egress.loopback === true,
+  });
   try {
-    const own = backend.plan(withEgressSocket(spec, socketPath));
+    const moved = withEgressSocket(spec, socketPath);
+    // seatbelt: the sandbox's one network rule names this proxy's own port on 127.0.0.1.
+    const own = backend.plan(proxy.loopback === undefined ? moved : withLoopbackEntry(moved, proxy.loopback));
     return { sandbox: await backend.launch(own), plan: own, egress: proxy };
   } catch (error) {
     await proxy.close();

@@ -8,6 +8,7 @@ import { WardenError, errorMessage } from '../errors.ts';
 import type { ConnectionEvent } from './connection-event.ts';
 import type { EgressPolicy, NetworkRuleId } from './egress-policy.ts';
 import { type IpAddress, parseIpLiteral } from './ip-literal.ts';
+import { acceptHandoffs } from './listener-handoff.ts';
 import { type ConnectionContext, serveConnection } from './proxy-connection.ts';
 import { connectUpstream } from './splice.ts';
 
@@ -42,6 +43,9 @@ export class EgressProxy {
   readonly #inflight = new Set<Promise<ConnectionEvent>>();
   #server: Server | undefined;
   #socketPath: string | undefined;
+  /** Listeners handed over by relays (see listener-handoff.ts), and how to stop taking more. */
+  readonly #adopted = new Set<Server>();
+  #stopHandoffs: (() => void) | undefined;
   #active = 0;
   #bytesOut = 0;
 
@@ -49,8 +53,12 @@ export class EgressProxy {
     this.#options = options;
   }
 
-  /** Serve one client stream (a socket from the listener, or an in-process pair for the isolate). */
-  handle(client: Duplex): Promise<ConnectionEvent> {
+  /**
+   * Serve one client stream (a socket from the listener, or an in-process pair for the isolate).
+   * `credential`: the client must present it first (a connection from the host's loopback, which any
+   * local process can reach: see proxy-auth.ts). Undefined: none asked.
+   */
+  handle(client: Duplex, credential?: string): Promise<ConnectionEvent> {
     const policy = this.#options.policy;
     this.#sockets.add(client);
     this.#active++;
@@ -73,6 +81,7 @@ export class EgressProxy {
       headTimeoutMs: this.#options.headTimeoutMs ?? 30_000,
       now: () => performance.now(),
       refused: (rule, reason) => this.#options.onRefused?.(rule, reason),
+      ...(credential === undefined ? {} : { credential }),
     };
     client.on('error', () => undefined);
     const served = serveConnection(client, ctx)
@@ -135,10 +144,27 @@ export class EgressProxy {
     server.unref();
     this.#server = server;
     this.#socketPath = socketPath;
+    this.#stopHandoffs = acceptHandoffs(socketPath, (listener) => this.adopt(listener));
+  }
+
+  /**
+   * Serve the connections of `listener`, a relay's 127.0.0.1 listener in the sandbox's network namespace
+   * handed over to the warden: each is handled as one on the unix socket would be, without the relay.
+   */
+  adopt(listener: Server): void {
+    // The settings a net.Server takes from its options, which a handed-over one was created without.
+    Object.assign(listener, { allowHalfOpen: true, noDelay: true });
+    listener.on('connection', (socket: Socket) => void this.handle(socket));
+    listener.on('error', () => undefined);
+    listener.unref();
+    this.#adopted.add(listener);
   }
 
   /** Stop listening, end every connection, remove the socket and its directory. */
   async close(): Promise<void> {
+    this.#stopHandoffs?.();
+    for (const listener of this.#adopted) listener.close();
+    this.#adopted.clear();
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
     // Each ended connection is audited once its handler settles; wait (bounded) for those events.

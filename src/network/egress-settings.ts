@@ -62,11 +62,15 @@ export function proxySocketPath(tempDir: string = process.getBuiltinModule('node
 export const UNFILTERED_WARNING =
   'WARNING: network: true gives the server the UNFILTERED host network: it can send anything it can read anywhere. List the hosts it needs instead: network: {"allow": [...]} or --allow-host HOST.';
 
-/** What `explain` prints about egress. */
+/**
+ * What `explain` prints about egress. `relay`: false for a sandbox that reaches the proxy without the
+ * relay (the isolate's shims; with `loopback`, seatbelt's one loopback port).
+ */
 export function describeEgress(
   mode: EgressMode,
   socketPath: string | undefined,
   relay = true,
+  loopback = false,
 ): Record<string, unknown> {
   if (mode.kind === 'none') return { mode: 'none', how: 'no network at all inside the sandbox' };
   if (mode.kind === 'unfiltered') return { mode: 'unfiltered', warning: UNFILTERED_WARNING };
@@ -84,9 +88,15 @@ export function describeEgress(
     proxySocket: socketPath,
     how: relay
       ? RELAY_HOW
-      : "the isolate has no sockets at all: its fetch, http and https shims hand each request to the isolate's host process, which sends it only to the proxy's unix socket (plain HTTP in absolute form, HTTPS as CONNECT then TLS with the host as SNI); no proxy variables are set; names are resolved by the proxy after the allow decision, and the address dialled is checked against private, loopback, link-local and metadata ranges",
+      : loopback
+        ? LOOPBACK_HOW
+        : "the isolate has no sockets at all: its fetch, http and https shims hand each request to the isolate's host process, which sends it only to the proxy's unix socket (plain HTTP in absolute form, HTTPS as CONNECT then TLS with the host as SNI); no proxy variables are set; names are resolved by the proxy after the allow decision, and the address dialled is checked against private, loopback, link-local and metadata ranges",
   };
 }
+
+/** How a Seatbelt sandbox reaches the proxy (explain): macOS has no network namespace for a relay. */
+const LOOPBACK_HOW =
+  'the sandbox shares the host\'s network stack (macOS has no network namespace), so the proxy also listens on the host\'s loopback, 127.0.0.1:PORT (a port the kernel picks when run starts the proxy), and the Seatbelt profile denies every network operation except one: network-outbound to (remote tcp "localhost:PORT"); no DNS (mDNSResponder stays closed), no UDP, no unix sockets, no listening. Any local process can reach 127.0.0.1, so the proxy serves only clients that present the session\'s credential: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY=http://warden:CREDENTIAL@127.0.0.1:PORT (and lower case; the same port also speaks SOCKS5 with RFC 1929 username/password), NO_PROXY="" and NODE_USE_ENV_PROXY=1; a client without it gets 407. Names are resolved by the proxy after the allow decision, and the address dialled is checked against private, loopback, link-local and metadata ranges';
 
 /** How a sandbox with the relay reaches the proxy (explain). */
 const RELAY_HOW =

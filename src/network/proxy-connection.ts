@@ -18,6 +18,7 @@ import { readUntil } from './read-until.ts';
 import { RequestGate } from './request-gate.ts';
 import { httpResponse, refusalStatusText, refusalText } from './refusal-text.ts';
 import { PLAIN_REFUSAL_HEADER } from './proxy-client.ts';
+import { hasProxyCredential, parseSocksUserPass } from './proxy-auth.ts';
 import { parseSocksGreeting, parseSocksRequest, socksReply } from './socks5.ts';
 import { splice } from './splice.ts';
 
@@ -40,7 +41,16 @@ export interface ConnectionContext {
    * session's breach is under way before the server can act on the refusal.
    */
   refused: (rule: NetworkRuleId, reason: string) => void;
+  /**
+   * The session's proxy credential (proxy-auth.ts) when the connection came in on the host's loopback
+   * (seatbelt), which any local process can reach: nothing is decided for a client without it.
+   * Undefined: none asked (the unix socket, which only the sandbox reaches).
+   */
+  credential?: string;
 }
+
+/** Why a client without the session's credential is refused (the 407 body and the audit reason). */
+const NO_CREDENTIAL = 'no valid proxy credential (the one in HTTP_PROXY inside the sandbox)';
 
 type Protocol = ConnectionEvent['protocol'];
 type Refusal = { rule: NetworkRuleId; reason: string; allow: string; address?: string };
@@ -111,6 +121,14 @@ async function serveHttp(
   const rest = read.buffer.subarray(head.length);
   const connect = head.method === 'CONNECT';
   const protocol: Protocol = connect ? 'connect' : 'http';
+  if (ctx.credential !== undefined && !hasProxyCredential(head, ctx.credential)) {
+    client.end(
+      httpResponse(407, 'Proxy Authentication Required', `mcp-warden proxy: ${NO_CREDENTIAL}\n`, [
+        'Proxy-Authenticate: Basic realm="mcp-warden"',
+      ]),
+    );
+    return event(protocol, '', 0, { reason: NO_CREDENTIAL });
+  }
   const parsed = connect ? parseConnectTarget(head) : parseAbsoluteTarget(head);
   if ('error' in parsed) {
     answer(400, 'Bad Request', `mcp-warden proxy: ${parsed.error}\n`);
@@ -209,12 +227,32 @@ async function serveSocks(
   event: MakeEvent,
 ): Promise<ConnectionEvent> {
   const greeting = await readUntil(client, initial, parseSocksGreeting, ctx.headTimeoutMs);
-  if (greeting.result.status !== 'ok' || !(greeting.result as { noAuth: boolean }).noAuth) {
+  const { credential } = ctx;
+  const offered = greeting.result.status === 'ok' ? greeting.result : undefined;
+  if (!offered || !(credential === undefined ? offered.noAuth : offered.userPass)) {
     client.end(Buffer.from([5, 0xff]));
-    return event('socks5', '', 0, { verdict: 'error', reason: 'bad SOCKS5 greeting' });
+    return offered && credential !== undefined
+      ? event('socks5', '', 0, { reason: NO_CREDENTIAL })
+      : event('socks5', '', 0, { verdict: 'error', reason: 'bad SOCKS5 greeting' });
   }
-  client.write(Buffer.from([5, 0]));
-  const afterGreeting = greeting.buffer.subarray((greeting.result as { length: number }).length);
+  let afterGreeting = greeting.buffer.subarray(offered.length);
+  if (credential === undefined) client.write(Buffer.from([5, 0]));
+  else {
+    // RFC 1929: method 2 chosen, then the client's username/password; a wrong one ends the connection.
+    client.write(Buffer.from([5, 2]));
+    const auth = await readUntil(
+      client,
+      afterGreeting,
+      (b) => parseSocksUserPass(b, credential),
+      ctx.headTimeoutMs,
+    );
+    if (auth.result.status !== 'ok' || !auth.result.valid) {
+      client.end(Buffer.from([1, 1]));
+      return event('socks5', '', 0, { reason: NO_CREDENTIAL });
+    }
+    client.write(Buffer.from([1, 0]));
+    afterGreeting = auth.buffer.subarray(auth.result.length);
+  }
   const request = await readUntil(client, afterGreeting, parseSocksRequest, ctx.headTimeoutMs);
   const result = request.result;
   if (result.status !== 'ok') {

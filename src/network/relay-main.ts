@@ -1,10 +1,14 @@
 // The relay inside the sandbox, run by the warden's own node before the server:
 //   node relay-main SOCKET -- PROGRAM [ARGS...]
-// It starts a child (`--serve`) that listens on 127.0.0.1 (an ephemeral port) and pipes each TCP
-// connection to the proxy's unix socket, waits for its port, sets the proxy variables, then replaces
+// It opens a listener on 127.0.0.1 (an ephemeral port), sets the proxy variables to it, then replaces
 // itself with the server (execve): the server keeps this process's pid, so the lifecycle ladder and
-// the backend's exit handling see the server itself. The child exits as soon as its parent changes
-// (the server exited; in a pid namespace the namespace's end kills it anyway) or the socket is gone.
+// the backend's exit handling see the server itself. Two ways, by what the launcher gave it:
+// - handoff (an IPC channel from the warden: bwrap, none): the listener is sent to the warden over the
+//   channel, whose proxy accepts the connections itself; the channel and this process's copy of the
+//   listener are closed before the server runs. No relay process stays, no byte is copied twice.
+// - relay (no channel: docker, gvisor, where no descriptor can cross to the host): a child (`--serve`)
+//   listens and pipes each TCP connection to the proxy's unix socket. It exits as soon as its parent
+//   changes (the server exited; in a pid namespace the namespace's end kills it anyway).
 // Self-contained on purpose (node built-ins only): it is mounted read-only, alone, into the sandbox.
 import { spawn } from 'node:child_process';
 import { type Socket, connect, createServer } from 'node:net';
@@ -101,11 +105,73 @@ function serve(socketPath: string): void {
   // The interval is unref'd: the listener alone keeps the relay alive.
 }
 
+/** The message the listener travels with (listener-handoff.ts's HANDOFF_MESSAGE; this file imports nothing). */
+const HANDOFF_MESSAGE = 'mcp-warden-egress-listener';
+
+/** Set the proxy variables to 127.0.0.1:`port` and replace this process with the server. */
+function execServer(command: string[], port: number): never {
+  const program = command[0] as string;
+  const proxy = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  Object.assign(env, {
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    // The HTTP form, not socks5h://: httpx (the mcp Python SDK's client) reads ALL_PROXY and cannot
+    // even create a client for a SOCKS URL without the optional socksio package. The proxy still
+    // speaks SOCKS5 on the same port for a server configured to use it.
+    ALL_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    all_proxy: proxy,
+    NO_PROXY: '',
+    no_proxy: '',
+    NODE_USE_ENV_PROXY: '1',
+  });
+  if (typeof process.execve !== 'function') {
+    process.stderr.write('mcp-warden relay: this node has no process.execve (needs Node >= 22.15)\n');
+    process.exit(1);
+  }
+  process.execve(program, command, env);
+  process.exit(1);
+}
+
+/**
+ * Handoff: listen, send the listener to the warden, close the channel and this copy, then run the
+ * server. The server never holds the channel: it is closed (its 'disconnect') before the execve.
+ */
+function handOff(socketPath: string, command: string[]): void {
+  const send = process.send?.bind(process);
+  const server = createServer();
+  server.on('error', (error) => {
+    process.stderr.write(`mcp-warden relay: ${error.message}\n`);
+    process.exit(1);
+  });
+  server.listen({ host: '127.0.0.1', port: 0 }, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    if (!(port > 0) || send === undefined) process.exit(1);
+    send({ kind: HANDOFF_MESSAGE, socketPath, port }, server, (error: Error | null) => {
+      if (error) {
+        process.stderr.write(
+          `mcp-warden relay: could not hand the listener to the warden: ${error.message}\n`,
+        );
+        process.exit(1);
+      }
+      process.once('disconnect', () => server.close(() => execServer(command, port)));
+      process.disconnect();
+    });
+  });
+}
+
 function launch(socketPath: string, command: string[]): void {
-  const program = command[0];
-  if (program === undefined) {
+  if (command[0] === undefined) {
     process.stderr.write('usage: relay-main SOCKET -- PROGRAM [ARGS...]\n');
     process.exit(2);
+  }
+  if (process.send !== undefined) {
+    handOff(socketPath, command);
+    return;
   }
   const child = spawn(process.execPath, ['--no-warnings', process.argv[1] ?? '', '--serve', socketPath], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -120,28 +186,7 @@ function launch(socketPath: string, command: string[]): void {
     const port = Number.parseInt(text, 10);
     child.stdout.destroy();
     if (!(port > 0)) process.exit(1);
-    const proxy = `http://127.0.0.1:${port}`;
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
-    Object.assign(env, {
-      HTTP_PROXY: proxy,
-      HTTPS_PROXY: proxy,
-      // The HTTP form, not socks5h://: httpx (the mcp Python SDK's client) reads ALL_PROXY and cannot
-      // even create a client for a SOCKS URL without the optional socksio package. The proxy still
-      // speaks SOCKS5 on the same port for a server configured to use it.
-      ALL_PROXY: proxy,
-      http_proxy: proxy,
-      https_proxy: proxy,
-      all_proxy: proxy,
-      NO_PROXY: '',
-      no_proxy: '',
-      NODE_USE_ENV_PROXY: '1',
-    });
-    if (typeof process.execve !== 'function') {
-      process.stderr.write('mcp-warden relay: this node has no process.execve (needs Node >= 22.15)\n');
-      process.exit(1);
-    }
-    process.execve(program, command, env);
+    execServer(command, port);
   });
   child.on('exit', (code) => {
     process.stderr.write(`mcp-warden relay: could not start (exit ${code})\n`);

@@ -4,6 +4,7 @@ import type { ConnectionEvent } from './connection-event.ts';
 import type { NetworkRuleId } from './egress-policy.ts';
 import { EgressProxy } from './egress-proxy.ts';
 import type { EgressMode } from './egress-settings.ts';
+import { type LoopbackEntry, type LoopbackListener, listenLoopback } from './loopback-listener.ts';
 
 /** Where a session's proxy reports to. */
 export interface EgressSinks {
@@ -20,6 +21,11 @@ export interface EgressSinks {
 export interface SessionEgress {
   /** The proxy's unix socket (in a private 0700 directory of its own). */
   readonly socketPath: string;
+  /**
+   * The proxy's second entry on the host's loopback, with its credential (seatbelt: no private
+   * network, so no relay inside). Undefined unless asked for (`loopback` of startSessionEgress).
+   */
+  readonly loopback?: LoopbackEntry;
   /**
    * Give the proxy its sinks. What happened before (a warm sandbox's server connecting while it
    * booted, before any session) is replayed to them now.
@@ -44,12 +50,15 @@ function removeLiveDirs(): void {
  * Start a session's own egress proxy on `socketPath` (its directory is created 0700, see
  * EgressProxy.listen; `owner`: the uid/gid the sandbox runs as when not the warden's), with the
  * session's caps (connections, bytes out) counted by this proxy alone. Events are held until
- * `attach`. Throws WardenError('launch-failed') when the socket cannot be made.
+ * `attach`. `options.loopback`: also listen on 127.0.0.1 (a port the kernel picks), serving only
+ * clients that present the entry's credential. Throws WardenError('launch-failed') when the socket
+ * or the listener cannot be made.
  */
 export async function startSessionEgress(
   mode: ProxyMode,
   socketPath: string,
   owner?: { uid: number; gid: number },
+  options: { loopback?: boolean } = {},
 ): Promise<SessionEgress> {
   const kill = mode.settings.onDeny === 'kill';
   const pendingEvents: ConnectionEvent[] = [];
@@ -77,16 +86,32 @@ export async function startSessionEgress(
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  let loopback: LoopbackListener | undefined;
+  if (options.loopback === true) {
+    try {
+      loopback = await listenLoopback((socket, credential) => void proxy.handle(socket, credential));
+    } catch (error) {
+      await proxy.close();
+      liveDirs.delete(dir);
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     socketPath,
+    ...(loopback === undefined ? {} : { loopback: { port: loopback.port, credential: loopback.credential } }),
     attach(next) {
       sinks = next;
       for (const event of pendingEvents.splice(0)) next.audit(event);
       for (const [rule, reason] of pendingRefusals.splice(0)) next.breach(rule, reason);
     },
     close() {
-      closing ??= proxy.close().finally(() => liveDirs.delete(dir));
+      closing ??= (async () => {
+        // Stop accepting first; the listener's close settles once proxy.close has ended its connections.
+        const stopped = loopback?.close();
+        await proxy.close();
+        await stopped;
+      })().finally(() => liveDirs.delete(dir));
       return closing;
     },
   };

@@ -1,7 +1,12 @@
-/** SOCKS5 (RFC 1928) as far as the proxy speaks it: no authentication, CONNECT only. */
+/**
+ * SOCKS5 (RFC 1928) as far as the proxy speaks it: CONNECT only; no authentication, or RFC 1929
+ * username/password when the proxy has a credential (see proxy-auth.ts).
+ */
 
 export type SocksGreeting =
-  { status: 'more' } | { status: 'bad'; reason: string } | { status: 'ok'; length: number; noAuth: boolean };
+  | { status: 'more' }
+  | { status: 'bad'; reason: string }
+  | { status: 'ok'; length: number; noAuth: boolean; userPass: boolean };
 
 /** Pure: the client's greeting (version 5, its methods). */
 export function parseSocksGreeting(data: Uint8Array): SocksGreeting {
@@ -9,7 +14,8 @@ export function parseSocksGreeting(data: Uint8Array): SocksGreeting {
   if (data[0] !== 5) return { status: 'bad', reason: 'not SOCKS5' };
   const count = data[1]!;
   if (data.length < 2 + count) return { status: 'more' };
-  return { status: 'ok', length: 2 + count, noAuth: data.subarray(2, 2 + count).includes(0) };
+  const methods = data.subarray(2, 2 + count);
+  return { status: 'ok', length: 2 + count, noAuth: methods.includes(0), userPass: methods.includes(2) };
 }
 
 export type SocksRequest =

@@ -61,6 +61,13 @@ export interface LaunchSpec {
      * where the server's own program is in `args`. Undefined: the backend only mounts `socketDir`.
      */
     relay?: { runtimePaths: string[]; programIndex: number };
+    /**
+     * Set when the sandbox reaches the proxy on the host's loopback rather than through a relay
+     * (seatbelt: no private network to put a relay in). `entry`: the proxy's port on 127.0.0.1 and the
+     * credential its clients must present, once the proxy listens (withLoopbackEntry); undefined before
+     * that (explain), when the sandbox is planned with no network at all.
+     */
+    loopback?: { entry?: { port: number; credential: string } };
   };
   /**
    * Container backends only: a user-supplied image (and the interpreter inside it that replaces the
@@ -83,6 +90,12 @@ export interface SandboxPlan {
    * Undefined: the process gets fds 0-2 only.
    */
   inputs?: Uint8Array[];
+  /**
+   * The egress relay hands its 127.0.0.1 listener to the warden's proxy of `socketPath` over an IPC
+   * channel at fd 3 + inputs.length (network/listener-handoff.ts), instead of relaying every connection
+   * itself. Backends whose sandbox is a host child process (bwrap, none). Undefined: no channel.
+   */
+  handoff?: { socketPath: string };
   cwd: string;
   /** Human-readable facts about the isolation, e.g. "network: none (new net namespace)". */
   notes: string[];

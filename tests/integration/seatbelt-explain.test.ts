@@ -56,6 +56,43 @@ describe('explain --profile seatbelt (any OS)', () => {
   });
 });
 
+describe('explain --profile seatbelt --allow-host (any OS)', () => {
+  it('says how the sandbox reaches the proxy (loopback port, credential), and plans no network until run', () => {
+    const root = tmpRoot('seatbelt-explain-net');
+    const { code, stdout, stderr } = cli([
+      'explain',
+      '--profile',
+      'seatbelt',
+      '--allow-host',
+      'api.example.test',
+      '--root',
+      root,
+      '--',
+      process.execPath,
+      ECHO_SERVER,
+    ]);
+    expect(code, stderr).toBe(0);
+    const plan = JSON.parse(stdout) as {
+      env: Record<string, string>;
+      notes: string[];
+      network: { mode: string; allow: string[]; how: string };
+      details: { profile: string; egress?: Record<string, unknown> };
+    };
+    expect(plan.network).toMatchObject({ mode: 'allowlist', allow: ['api.example.test'] });
+    expect(plan.network.how).toContain('(remote tcp "localhost:PORT")');
+    expect(plan.network.how).toContain('http://warden:CREDENTIAL@127.0.0.1:PORT');
+    expect(plan.notes.join('\n')).toContain("network-outbound to the warden's proxy at localhost:PORT");
+    // The dry run started no proxy: no port, no credential, no network rule and no proxy variables yet.
+    expect(plan.details.egress).toEqual({});
+    const { rules } = readSbplProfile(plan.details.profile);
+    expect(
+      rules.filter((r) => r.action === 'allow' && r.operations.some((o) => o.startsWith('network'))),
+    ).toEqual([]);
+    expect(rules.at(-1)).toMatchObject({ action: 'deny', operations: ['network*'] });
+    expect(Object.keys(plan.env).filter((name) => /proxy/i.test(name))).toEqual([]);
+  });
+});
+
 describe.runIf(process.platform !== 'darwin')('run --profile seatbelt off macOS', () => {
   it('exits 69 with the macOS-only message and the fix, before launching anything', () => {
     const root = tmpRoot('seatbelt-run');

@@ -43,7 +43,11 @@ export const bwrapBackend: Backend = {
     });
   },
   // plan.inputs: the --setenv arguments and the seccomp program, on fds 3 and 4.
-  launch: (plan) => spawnSandboxProcess(plan.argv, plan.env, plan.cwd, { inputs: plan.inputs }),
+  launch: (plan) =>
+    spawnSandboxProcess(plan.argv, plan.env, plan.cwd, {
+      inputs: plan.inputs,
+      ...(plan.handoff === undefined ? {} : { handoff: plan.handoff }),
+    }),
 };
 
 const UNSUPPORTED_ARCH_FIX = 'use --profile docker or gvisor, or --profile none to run without isolation';

@@ -91,6 +91,7 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
     program,
     `${host.arch} classic BPF, ${program.length / 8} instructions, sha256 ${process.getBuiltinModule('node:crypto').createHash('sha256').update(program).digest('hex')}`,
   );
+  const handoff = spec.egress?.relay === undefined ? undefined : { socketPath: spec.egress.socketPath };
   const argv = [
     ...(host.setpriv === undefined ? [] : [host.setpriv, '--pdeathsig', 'KILL', '--']),
     host.bwrap,
@@ -111,6 +112,18 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
     // EPERM; no setuid/setgid/sticky mode can be set (a rw root is the host's: a file made setuid there
     // is setuid on the host); a call through another ABI kills the process. See ../seccomp.
     ...seccompArgs,
+    // The egress relay's IPC channel to the warden (not a secret): it hands its listener over and
+    // closes the channel before the server runs.
+    ...(handoff === undefined
+      ? []
+      : [
+          '--setenv',
+          'NODE_CHANNEL_FD',
+          String(3 + inputs.length),
+          '--setenv',
+          'NODE_CHANNEL_SERIALIZATION_MODE',
+          'json',
+        ]),
     // Run as root, bwrap maps sandbox uid 65534 to the warden's own host uid (uid_map "65534 0 1"),
     // not to the host's nobody: files in rw roots stay writable exactly when the warden could write
     // them, and nothing more, since capabilities held in the new user namespace never apply to
@@ -143,6 +156,7 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
     argv,
     env: {},
     inputs,
+    ...(handoff === undefined ? {} : { handoff }),
     cwd: spec.cwd,
     notes: [
       `filesystem: only the roots, the runtime and the server code (read-only), private /tmp, /dev read-only with a ${shmMb(spec)} MiB /dev/shm`,
@@ -152,7 +166,7 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
       ...(spec.egress === undefined
         ? []
         : [
-            `network: egress by allowlist: loopback only, a relay inside on 127.0.0.1 forwards to the warden's proxy socket ${spec.egress.socketPath} (its directory mounted read-only)`,
+            `network: egress by allowlist: loopback only; the relay opens 127.0.0.1:PORT inside and hands the listener to the warden's proxy over a channel it closes before the server runs (the proxy's socket ${spec.egress.socketPath}, its directory mounted read-only, is the fallback)`,
           ]),
       'processes: new pid namespace, no host processes visible; killed with the warden (die-with-parent)',
       `user: uid/gid ${SANDBOX_ID} in a new user namespace, all capabilities dropped, no nested user namespaces`,

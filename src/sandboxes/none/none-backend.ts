@@ -16,6 +16,9 @@ export const noneBackend: Backend = {
     // per-sandbox marker in the environment it inherits is how the ladder still finds it.
     const marker = `${SANDBOX_MARKER_VAR}=${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}`;
     const env = { ...plan.env, [SANDBOX_MARKER_VAR]: marker.slice(SANDBOX_MARKER_VAR.length + 1) };
-    return spawnSandboxProcess(plan.argv, env, plan.cwd, { environMarker: marker });
+    return spawnSandboxProcess(plan.argv, env, plan.cwd, {
+      environMarker: marker,
+      ...(plan.handoff === undefined ? {} : { handoff: plan.handoff }),
+    });
   },
 };

@@ -18,6 +18,8 @@ export function planNone(spec: LaunchSpec, setprivPath: string | undefined): San
     backend: 'none',
     argv: setprivPath === undefined ? command : [setprivPath, '--pdeathsig', 'KILL', '--', ...command],
     env: { ...spec.env },
+    // The egress relay hands its listener to the warden's proxy over an IPC channel (listener-handoff.ts).
+    ...(spec.egress?.relay === undefined ? {} : { handoff: { socketPath: spec.egress.socketPath } }),
     cwd: spec.cwd,
     notes: [
       'no isolation: policy layer only',

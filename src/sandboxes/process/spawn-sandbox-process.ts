@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { Server, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import { HANDOFF_MESSAGE, deliverHandoff } from '../../network/listener-handoff.ts';
 import { WardenError, errorMessage } from '../../errors.ts';
 import type { ExitInfo, Sandbox } from '../types.ts';
 import { closeInheritedFds } from './close-inherited-fds.ts';
@@ -43,7 +45,17 @@ export interface SpawnOptions {
    * The child must close them before it runs anything untrusted. Undefined or empty: fds 0-2 only.
    */
   inputs?: readonly Uint8Array[];
+  /**
+   * An IPC channel at fd 3 + inputs.length over which the sandbox's egress relay hands its listener to
+   * the proxy of `socketPath` (see network/listener-handoff.ts). The warden takes one listener and closes
+   * the channel right after it (or when the handoff does not come within HANDOFF_TIMEOUT_MS, or the
+   * process exits): nothing the server runs later can use it. Undefined: no channel.
+   */
+  handoff?: { socketPath: string };
 }
+
+/** How long a launched sandbox's relay has to hand its listener over before the channel is closed. */
+export const HANDOFF_TIMEOUT_MS = 30_000;
 
 /**
  * Spawn `argv` (argv[0] is the program; no shell) with exactly `env` in `cwd`, as the leader of a new
@@ -72,8 +84,15 @@ export function spawnSandboxProcess(
     env,
     cwd,
     detached: true,
-    stdio: ['pipe', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
+    stdio: [
+      'pipe',
+      'pipe',
+      'pipe',
+      ...inputs.map(() => 'pipe' as const),
+      ...(options.handoff === undefined ? [] : ['ipc' as const]),
+    ],
   });
+  if (options.handoff !== undefined) takeHandoff(child, options.handoff.socketPath);
   inputs.forEach((data, i) => {
     const stream = child.stdio[3 + i] as Writable | null | undefined;
     if (!stream) return;
@@ -224,6 +243,35 @@ function wrap(child: ChildProcess, program: string, marker: string | undefined):
     }
   });
   return sandbox;
+}
+
+/**
+ * Take the one listener the relay sends over the child's IPC channel and give it to the proxy of
+ * `socketPath`; then, or after HANDOFF_TIMEOUT_MS, or at its exit, close the channel. Anything else
+ * arriving on it is ignored: only the relay, before the server runs, ever writes there.
+ */
+function takeHandoff(child: ChildProcess, socketPath: string): void {
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    if (child.connected) child.disconnect();
+  };
+  // Stays a listener after the first message: a handle that was already on its way is closed.
+  const onMessage = (message: unknown, handle: unknown): void => {
+    const kind = (message as { kind?: unknown } | null)?.kind;
+    if (!done && kind === HANDOFF_MESSAGE && handle instanceof Server) deliverHandoff(socketPath, handle);
+    else if (handle instanceof Server) handle.close();
+    else if (handle instanceof Socket) handle.destroy();
+    finish();
+  };
+  const timer = setTimeout(finish, HANDOFF_TIMEOUT_MS);
+  timer.unref();
+  child.on('message', onMessage);
+  child.once('exit', finish);
+  // A channel keeps the warden's event loop alive; the child's own handle does that while it runs.
+  child.channel?.unref();
 }
 
 function safeKill(pid: number): void {

@@ -62,6 +62,14 @@ function seatbeltDetails(plan: SandboxPlan): SeatbeltDetails {
   ) {
     throw new WardenError('internal', 'a seatbelt plan without its generated profile');
   }
+  // Planned before the proxy listened (explain's plan): it would run with no network at all, and the
+  // server's requests would fail for no reason it could tell. The caller must plan again with the entry.
+  if (d.egress !== undefined && d.egress.proxyPort === undefined) {
+    throw new WardenError(
+      'internal',
+      "a seatbelt plan with egress by allowlist but without the proxy's port: start the proxy with a loopback entry (startSessionEgress) and plan again with it (withLoopbackEntry)",
+    );
+  }
   return d as SeatbeltDetails;
 }
 

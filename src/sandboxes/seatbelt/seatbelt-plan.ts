@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { proxyEnvironment } from '../../network/proxy-env.ts';
 import type { LaunchSpec, SandboxPlan } from '../types.ts';
 import { canonicalMacPath, isWithin } from './mac-path.ts';
 import { collectSeatbeltParams, paramList, type SeatbeltParams } from './seatbelt-params.ts';
@@ -6,6 +7,7 @@ import {
   HOME_SECRETS,
   OTHER_USERS_REGEX,
   SYSTEM_SECRETS,
+  type SeatbeltNetwork,
   renderSeatbeltProfile,
 } from './seatbelt-profile.ts';
 
@@ -34,6 +36,11 @@ export interface SeatbeltDetails {
   params: Record<string, string>;
   workDir: string;
   tmpDir: string;
+  /**
+   * Set with egress by allowlist: the proxy's port on 127.0.0.1 that the profile allows, undefined
+   * while the proxy is not listening yet (explain; launch refuses such a plan).
+   */
+  egress?: { proxyPort?: number };
 }
 
 /**
@@ -49,7 +56,9 @@ export function planSeatbelt(spec: LaunchSpec, options: SeatbeltOptions): Sandbo
   const tmpDir = path.posix.join(workDir, 'tmp');
   const profileFile = path.posix.join(workDir, 'profile.sb');
   const params = collectSeatbeltParams(spec, options.home, tmpDir);
-  const profile = renderSeatbeltProfile(options.basePolicy, params, spec.network);
+  const network = seatbeltNetwork(spec);
+  const entry = spec.egress?.loopback?.entry;
+  const profile = renderSeatbeltProfile(options.basePolicy, params, network);
   const list = paramList(params);
   const details: SeatbeltDetails = {
     profile,
@@ -57,6 +66,7 @@ export function planSeatbelt(spec: LaunchSpec, options: SeatbeltOptions): Sandbo
     params: Object.fromEntries(list.map((p) => [p.name, p.value])),
     workDir,
     tmpDir,
+    ...(network.kind === 'proxy' ? { egress: entry === undefined ? {} : { proxyPort: entry.port } } : {}),
   };
   return {
     backend: 'seatbelt',
@@ -70,15 +80,18 @@ export function planSeatbelt(spec: LaunchSpec, options: SeatbeltOptions): Sandbo
       ...spec.args,
     ],
     // TMPDIR points into the private directory: the default one (/var/folders/...) is denied.
-    env: { ...spec.env, TMPDIR: tmpDir },
+    // With a proxy, its variables (credential included) replace any the caller passed.
+    env: {
+      ...spec.env,
+      ...(entry === undefined ? {} : proxyEnvironment(entry.port, entry.credential)),
+      TMPDIR: tmpDir,
+    },
     // Without roots the spec says /tmp, which the profile denies: use the private temp directory.
     cwd: spec.roots.length === 0 ? tmpDir : spec.cwd,
     notes: [
       'filesystem: deny by default; the roots, the runtime and the server code (read-only), a private TMPDIR',
       `never readable, even inside a root: ${[...HOME_SECRETS.map((d) => `~/${d}`), ...SYSTEM_SECRETS].join(', ')}, other users' homes`,
-      spec.network
-        ? 'network: allowed by the profile (outbound, local listening, DNS)'
-        : 'network: denied (deny network*)',
+      networkNote(network),
       'processes: exec only of the runtime; signals only within the sandbox; killed with the warden by process group',
       'environment: exactly the given variables, plus TMPDIR (the private temp directory)',
     ],
@@ -95,6 +108,21 @@ export function planSeatbelt(spec: LaunchSpec, options: SeatbeltOptions): Sandbo
     warnings: deniedRootWarnings(params),
     details: { ...details },
   };
+}
+
+/** How the sandbox may use the network: from the spec's `network` and its loopback egress. */
+function seatbeltNetwork(spec: LaunchSpec): SeatbeltNetwork {
+  if (spec.network) return { kind: 'open' };
+  const loopback = spec.egress?.loopback;
+  if (loopback === undefined) return { kind: 'none' };
+  return loopback.entry === undefined ? { kind: 'proxy' } : { kind: 'proxy', port: loopback.entry.port };
+}
+
+function networkNote(network: SeatbeltNetwork): string {
+  if (network.kind === 'open') return 'network: allowed by the profile (outbound, local listening, DNS)';
+  if (network.kind === 'none') return 'network: denied (deny network*)';
+  const where = network.port === undefined ? 'PORT (picked when run starts the proxy)' : String(network.port);
+  return `network: egress by allowlist: denied (deny network*) except network-outbound to the warden's proxy at localhost:${where}; the proxy variables carry the session's credential, without which the proxy answers 407; no DNS, UDP, unix sockets or listening`;
 }
 
 /** Roots that the final denials cover entirely: the server cannot use them, and the user should know. */

@@ -1,5 +1,13 @@
+import { WardenError } from '../../errors.ts';
 import type { SeatbeltParam, SeatbeltParams } from './seatbelt-params.ts';
 import { sbplString } from './sbpl-string.ts';
+
+/**
+ * The sandbox's network: none; the host's, unfiltered (`network: true`); or egress by allowlist, where
+ * the only network operation allowed is a TCP connection to the warden's proxy on the host's loopback,
+ * at `port` (undefined until the proxy listens, as in `explain`: then nothing at all is allowed).
+ */
+export type SeatbeltNetwork = { kind: 'none' } | { kind: 'open' } | { kind: 'proxy'; port?: number };
 
 /** Home-relative directories the server never reads or writes, even inside a root. */
 export const HOME_SECRETS = ['.ssh', '.aws', 'Library/Keychains'] as const;
@@ -21,12 +29,18 @@ function rule(action: 'allow' | 'deny', operations: string, filters: string[]): 
 
 /**
  * Pure: the complete profile: `basePolicy` (policy.sb) unchanged, then the session's allows (roots,
- * runtime, server code, ancestors' metadata, network when allowed), then the final denials (~/.ssh,
- * ~/.aws, keychains, other users' homes, and the network when not allowed). SBPL applies the last
- * matching rule, so the denials must stay last: they win over a root that contains them.
- * Every session path is a `(param "NAME")`: no path ever becomes SBPL source text.
+ * runtime, server code, ancestors' metadata, network when open), then the final denials (~/.ssh,
+ * ~/.aws, keychains, other users' homes, and `(deny network*)` unless open). SBPL applies the last
+ * matching rule, so the denials must stay last: they win over a root that contains them. With a proxy
+ * the one network allow comes after `(deny network*)`: it is the profile's last rule.
+ * Every session path is a `(param "NAME")`: no path ever becomes SBPL source text; the proxy's port is
+ * a number checked to be one. Throws WardenError('internal') for a port that is not 1-65535.
  */
-export function renderSeatbeltProfile(basePolicy: string, params: SeatbeltParams, network: boolean): string {
+export function renderSeatbeltProfile(
+  basePolicy: string,
+  params: SeatbeltParams,
+  network: SeatbeltNetwork,
+): string {
   const rw = params.roots.filter((root) => !root.readOnly);
   const ro = params.roots.filter((root) => root.readOnly);
   const ancestors = [...params.roots, ...params.runtime, ...params.reads];
@@ -65,16 +79,50 @@ export function renderSeatbeltProfile(basePolicy: string, params: SeatbeltParams
             ),
           ],
     ],
-    [';; network', network ? networkRules() : [';; not allowed: denied below']],
+    [';; network', networkSection(network)],
     [
       ';; ---- final denials: after every allow, so they win (last matching rule wins) ----',
-      finalDenials(params.home, network),
+      finalDenials(params.home, network.kind === 'open'),
     ],
+    ...(network.kind === 'proxy' ? [proxyRule(network.port)] : []),
   ];
   const session = sections
     .filter(([, rules]) => rules.length > 0)
     .map(([title, rules]) => [title, ...rules].join('\n'));
   return `${basePolicy.trimEnd()}\n\n${SESSION_MARKER}\n${session.join('\n\n')}\n`;
+}
+
+function networkSection(network: SeatbeltNetwork): string[] {
+  if (network.kind === 'open') return networkRules();
+  if (network.kind === 'none') return [';; not allowed: denied below'];
+  return [
+    ";; egress by allowlist: the warden's proxy on the host's loopback is the only way out (its one rule",
+    ';; comes last); no DNS, no UDP, no unix sockets, no listening. TLS clients inside still verify',
+    ';; certificates end to end through the tunnel: the public CA bundle is readable.',
+    rule('allow', 'file-read*', ['(subpath "/private/etc/ssl")']),
+  ];
+}
+
+/**
+ * The only network rule with egress by allowlist, after `(deny network*)`: a TCP connection to the
+ * proxy's port on the loopback (Seatbelt's "localhost" matches 127.0.0.1 and ::1; it accepts no
+ * numeric host). No network-bind or network-inbound: the server cannot listen on the shared loopback.
+ */
+function proxyRule(port: number | undefined): [string, string[]] {
+  const title =
+    ";; ---- egress: the one network operation allowed, a TCP connection to the warden's proxy ----";
+  if (port === undefined) {
+    return [
+      title,
+      [
+        ';; (allow network-outbound (remote tcp "localhost:PORT")) goes here once the proxy listens on',
+        ';; 127.0.0.1:PORT (run); until then the sandbox has no network at all',
+      ],
+    ];
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new WardenError('internal', `the egress proxy's port ${port} is not a TCP port`);
+  return [title, [rule('allow', 'network-outbound', [`(remote tcp "localhost:${port}")`])]];
 }
 
 /** Outbound and local network, DNS through mDNSResponder, and the files a resolver and TLS read. */
@@ -99,7 +147,7 @@ function networkRules(): string[] {
   ];
 }
 
-function finalDenials(home: SeatbeltParam, network: boolean): string[] {
+function finalDenials(home: SeatbeltParam, open: boolean): string[] {
   const homeSub = (relative: string): string =>
     `(subpath (string-append ${param(home)} ${sbplString(`/${relative}`)}))`;
   return [
@@ -110,6 +158,6 @@ function finalDenials(home: SeatbeltParam, network: boolean): string[] {
     rule('deny', 'file-read* file-write*', [
       `(require-all (regex #${sbplString(OTHER_USERS_REGEX)}) (require-not (subpath ${param(home)})) (require-not (subpath "/Users/Shared")))`,
     ]),
-    ...(network ? [] : [rule('deny', 'network*', [])]),
+    ...(open ? [] : [rule('deny', 'network*', [])]),
   ];
 }

@@ -2,7 +2,7 @@
 // launch, against a real EgressProxy on its unix socket. Loopback and unix sockets only.
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { egressRelayCheck } from '../../../src/cli/doctor-egress.ts';
+import { egressRelayCheck, egressShimsCheck } from '../../../src/cli/doctor-egress.ts';
 import { dockerConnection } from '../../../src/sandboxes/docker/docker-connection.ts';
 import { OWNER_LABEL, parseOwner } from '../../../src/sandboxes/docker/owner.ts';
 import { getBackend } from '../../../src/sandboxes/registry.ts';
@@ -67,3 +67,19 @@ describe.each([BWRAP_PROFILE, DOCKER_PROFILE, GVISOR_PROFILE])(
     );
   },
 );
+
+describe('doctor: egress shims on isolate', () => {
+  it('passes: fetch() in the isolate reaches the proxy through the host and its 403 comes back', async () => {
+    const { check } = await egressShimsCheck(getBackend('isolate'));
+    expect(check).toMatchObject({ name: 'egress shims', ok: true });
+    expect(check.detail).toMatch(/real round trip, \d+ ms/);
+    expect(socketDirs()).toEqual([]);
+  }, 60_000);
+
+  it('fails when the sandbox has no egress socket (the check can fail)', async () => {
+    const { check } = await egressShimsCheck(withoutSocketMount(getBackend('isolate')));
+    expect(check.ok).toBe(false);
+    expect(check.detail).toMatch(/the shims did not reach the proxy: .*not available/);
+    expect(socketDirs()).toEqual([]);
+  }, 60_000);
+});

@@ -104,6 +104,24 @@ describe.each([
     },
   );
 
+  // bwrap and none: the relay hands its listener to the warden and is gone before the server runs; the
+  // server inherits no channel. docker and gvisor: no descriptor crosses to the host, the relay stays.
+  it.runIf(available && OPENSSL_AVAILABLE && backend !== 'isolate')(
+    backend === 'docker' || backend === 'gvisor'
+      ? 'keeps one relay process beside the server, which inherits no socket'
+      : 'hands the relay’s listener to the warden: no relay process stays, the server inherits no channel',
+    async () => {
+      const seen = JSON.parse(await call('inherited', {})) as {
+        sockets: string[];
+        relays: string[];
+        channel: string | null;
+      };
+      expect(seen.sockets).toEqual([]);
+      expect(seen.channel).toBeNull();
+      expect(seen.relays).toHaveLength(backend === 'docker' || backend === 'gvisor' ? 1 : 0);
+    },
+  );
+
   it.runIf(available && OPENSSL_AVAILABLE)(
     'reaches an allowed host over HTTP and over HTTPS through CONNECT',
     async () => {

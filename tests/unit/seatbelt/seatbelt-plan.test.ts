@@ -109,6 +109,17 @@ const CASES: Array<[string, LaunchSpec]> = [
     }),
   ],
   ['network-on', spec({ network: true })],
+  [
+    // Egress by allowlist once the proxy listens (run): one TCP port on the loopback, the proxy variables.
+    'egress-allowlist',
+    spec({
+      egress: {
+        socketDir: '/var/folders/xy/abc/T/mcp-warden-net-0123456789ab',
+        socketPath: '/var/folders/xy/abc/T/mcp-warden-net-0123456789ab/proxy.sock',
+        loopback: { entry: { port: 49731, credential: '0123456789abcdef0123456789abcdef' } },
+      },
+    }),
+  ],
   ['network-off-no-roots', spec({ roots: [], cwd: '/tmp' })],
 ];
 
@@ -181,7 +192,12 @@ describe('planSeatbelt', () => {
   it('the denials of ~/.ssh, ~/.aws, keychains and other homes come after every allow (last rule wins)', () => {
     for (const [, s] of CASES) {
       const { rules } = readSbplProfile(details(plan(s)).profile);
-      const lastAllow = Math.max(...rules.filter((r) => r.action === 'allow').map((r) => r.index));
+      // Every allow but the proxy's network-outbound (egress-allowlist: after (deny network*), on purpose;
+      // a network operation cannot reopen a file the denials close).
+      const fileAllows = rules.filter(
+        (r) => r.action === 'allow' && !r.operations.every((o) => o.startsWith('network')),
+      );
+      const lastAllow = Math.max(...fileAllows.map((r) => r.index));
       const text = (r: (typeof rules)[number]): string => JSON.stringify(r.filters);
       const secrets = rules.filter(
         (r) => r.action === 'deny' && /\.ssh|\.aws|Keychains|\^\/Users/.test(text(r)),
