@@ -9,6 +9,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Most of the suite waits on sandboxes, engines and servers rather than computing: two files side by
+    // side (vitest's default here would be one, CPUs - 1) roughly halve the run on the 2-CPU CI machine.
+    // The attack corpus is one file per backend (tests/attacks/attacks-*.test.ts) so it spreads too.
+    // VITEST_MAX_WORKERS overrides.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });

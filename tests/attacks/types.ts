@@ -1,5 +1,5 @@
 // The shape of the red-team corpus: every attack is data (what to send, what must happen), and one
-// runner (attacks.test.ts) executes each case against every backend it applies to.
+// runner (attack-suite.ts) executes each case against every backend it applies to.
 import type { RuleId } from '../../src/policy/types.ts';
 import type { OutsideSecret } from '../helpers/tmp-root.ts';
 import type { RawMessage, RawWarden } from '../helpers/warden.ts';
