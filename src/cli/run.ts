@@ -22,9 +22,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const first = await prepareSession(args, { hostEnv: process.env, onProgress });
   for (const warning of first.warnings) warn(warning);
   if (args.auditLog !== undefined) checkWritable(args.auditLog);
-  // --record FILE (src/replay): opened before anything launches; it never goes to stdout, the MCP channel.
-  const recording = args.record === undefined ? undefined : await import('./run-record.ts');
-  const record = await recording?.openRecord(args, process.env, warn);
   // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
   process.on('exit', killAllNow);
   // The egress proxy listens before the sandbox starts (bwrap mounts its socket's directory).
@@ -77,7 +74,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     clientIn: process.stdin,
     clientOut: process.stdout,
     serverLog: process.stderr,
-    ...(record ? { tap: record } : {}),
   });
   let interrupts = 0;
   const stop = (signal: NodeJS.Signals): void => {
@@ -91,29 +87,20 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   // otherwise a shutdown step waiting on nothing but a child exit or an unref'd timer lets Node exit
   // early with status 0, losing the breach status and the session.end event.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  let exitCode: number | undefined;
   try {
-    if (record) await recording?.startRecord(record, sessionId, prepared, args);
     // session.start is written synchronously when run() begins; the roots' resolutions follow it.
     const running = session.run();
     auditRootResolutions(audit, prepared);
     for (const fallback of fallbacks) audit.write({ event: 'backend.fallback', ...fallback });
     egress?.attach({
-      audit: (event) => {
-        audit.write(event);
-        record?.network(event);
-      },
+      audit: (event) => audit.write(event),
       // network.onDeny "kill": a refused connection is a server breach (kill verdict, exit 70 or restart).
       breach: (rule, reason) => session.breach(rule, reason),
     });
-    exitCode = await running;
-    return exitCode;
+    return await running;
   } finally {
     clearInterval(keepAlive);
     await egress?.close();
-    // After the proxy's last connection events; without an exit status the record just stops.
-    if (exitCode !== undefined) record?.end(exitCode);
-    record?.close();
   }
 }
 
