@@ -3,7 +3,7 @@
 // replaces itself with the server; the warden gives the listener to the proxy registered for the socket
 // and closes the channel after the first message, whatever the child sends. Loopback only.
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
