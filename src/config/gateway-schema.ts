@@ -1,3 +1,4 @@
+import { parseProxyNetwork } from '../gateway/client-address.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -59,6 +60,13 @@ const JwtSchema = z
       .default([])
       .describe('Scopes every token must carry (`scope` claim, space separated, or `scp` array).'),
     clockToleranceSec: z.number().int().min(0).max(300).default(5).describe('Leeway for exp/nbf/iat.'),
+    principalClaim: z
+      .string()
+      .min(1)
+      .default('sub')
+      .describe(
+        'The claim naming who a token belongs to: the principal is jwt:ISSUER:VALUE (sessions, rate limits, revocation). Tokens without it are refused; no other claim is ever used in its place.',
+      ),
   })
   .strict()
   .superRefine((jwt, ctx) => {
@@ -91,7 +99,7 @@ const AuthSchema = z
       .string()
       .optional()
       .describe(
-        'File of revoked credentials, one per line: a JWT `jti`, a `sub`, or an API key id (`#` comments). Re-read when it changes.',
+        'File of revoked credentials, one per line, each naming its namespace: key:ID (an API key), jwt:ISSUER:SUBJECT (every token of a subject), jti:ID (one token); `#` comments. A bare id is refused at start-up. Re-read when it changes.',
       ),
     resource: z
       .url()
@@ -157,6 +165,18 @@ const ServerSchema = z
   })
   .strict();
 
+const MetricsSchema = z
+  .object({
+    principalLabels: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Label per-credential metrics (mcp_warden_rate_limited_total) with principal ids (key:ID, jwt:ISSUER:SUBJECT). Off: with the kind only (api-key, jwt, anonymous), so /metrics names no user and label cardinality stays bounded.',
+      ),
+  })
+  .strict()
+  .describe('What /metrics may reveal.');
+
 const LimitsSchema = z
   .object({
     maxSessions: z
@@ -164,13 +184,33 @@ const LimitsSchema = z
       .int()
       .positive()
       .default(64)
-      .describe('Concurrent sessions (sandboxes), all servers.'),
+      .describe(
+        'Concurrent sessions (sandboxes), all servers. At this many /readyz answers 503, so a load balancer sends new sessions elsewhere.',
+      ),
+    maxSessionsPerPrincipal: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Concurrent sessions one credential (API key id, token subject; without auth: one client address) may hold on this replica, so one cannot fill maxSessions for everyone; past it a new session gets 429. Unset: only maxSessions applies.',
+      ),
     idleTimeoutMs: z
       .number()
       .int()
       .positive()
       .default(300_000)
-      .describe('A session with no request and no open stream for this long ends, with its sandbox.'),
+      .describe(
+        'A session with no request for this long ends, with its sandbox (an open GET stream is not activity).',
+      ),
+    unusedSessionTtlMs: z
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe(
+        'A session that was never used after its handshake (no client message other than initialize and notifications/initialized) ends this long after its last request, unless a GET stream is open: a client that initialized and vanished holds its sandbox only this long.',
+      ),
     ratePerMinute: z
       .number()
       .int()
@@ -183,12 +223,60 @@ const LimitsSchema = z
       .positive()
       .default(4 * 1024 * 1024)
       .describe('Largest POST body.'),
+    clientQueueBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .default(8 * 1024 * 1024)
+      .describe(
+        "Most bytes of a session's messages that may wait for a client that is not reading. While one of the session's responses (a POST's event stream, the GET stream) is full, the gateway stops reading the server's output, so the server blocks on its pipe; what was already read waits here. Past this bound the session ends with rule client.not-reading and its sandbox is stopped. The message being delivered when the client stopped does not count (servers' messages are capped by policy.limits.serverMessageBytes).",
+      ),
     shutdownGraceMs: z
       .number()
       .int()
       .min(0)
       .default(10_000)
       .describe('On SIGTERM, how long in-flight requests may take before sandboxes are killed.'),
+    keepAliveTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(65_000)
+      .describe(
+        'How long an idle keep-alive connection stays open. Longer than the idle timeout of the load balancer in front (AWS ALB and nginx: 60 s), so the balancer, not the gateway, closes idle connections and never reuses one the gateway is closing.',
+      ),
+    headersTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(66_000)
+      .describe(
+        'How long a client may take to send request headers (slowloris bound). Longer than keepAliveTimeoutMs, at most requestTimeoutMs.',
+      ),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(120_000)
+      .describe(
+        'How long a client may take to send a whole request (headers and body); then 408 and the connection is closed. Responses are not limited: a GET event stream or a long tool call stays open.',
+      ),
+    maxConnections: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe(
+        'Open TCP connections the gateway accepts (idle keep-alive ones included); connections past it are closed at once.',
+      ),
+    authFailuresPerMinute: z
+      .number()
+      .int()
+      .positive()
+      .default(60)
+      .describe(
+        'Failed authentications (a wrong, expired or revoked credential) per client address per minute, as a burst refilled continuously; past it every request from that address gets 429 with Retry-After before any credential is checked.',
+      ),
   })
   .strict();
 
@@ -212,6 +300,17 @@ export const GatewayConfigSchema = z
       .describe(
         'Host header values accepted (host or host:port). Empty: when bound to loopback only loopback hosts, else any.',
       ),
+    trustedProxies: z
+      .array(
+        z.string().superRefine((entry, ctx) => {
+          const net = parseProxyNetwork(entry);
+          if ('error' in net) ctx.addIssue({ code: 'custom', message: net.error });
+        }),
+      )
+      .default([])
+      .describe(
+        'Load balancers in front of the gateway (IP or CIDR). From these peers X-Forwarded-For names the client address that the per-address limits (authFailuresPerMinute, anonymous principals) count; from any other peer the header is ignored. Empty: the connection peer is the client.',
+      ),
     auditDir: z
       .string()
       .optional()
@@ -226,6 +325,7 @@ export const GatewayConfigSchema = z
       .refine((servers) => Object.keys(servers).length > 0, 'configure at least one server')
       .describe('Each server is served at /servers/NAME/mcp.'),
     limits: LimitsSchema.default(LimitsSchema.parse({})),
+    metrics: MetricsSchema.default({ principalLabels: false }),
     cluster: ClusterSchema.optional(),
   })
   .strict()
@@ -235,6 +335,14 @@ export const GatewayConfigSchema = z
         code: 'custom',
         path: ['listen', 'host'],
         message: 'without an auth section the gateway binds only to loopback (127.0.0.1, ::1)',
+      });
+    }
+    // Node refuses a headers timeout longer than the request timeout.
+    if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'headersTimeoutMs'],
+        message: `must be at most limits.requestTimeoutMs (${config.limits.requestTimeoutMs})`,
       });
     }
   });

@@ -10,6 +10,8 @@ import {
 } from 'jose';
 import type { GatewayAuthConfig, GatewayJwtConfig } from '../config/gateway-schema.ts';
 import { WardenError, errorMessage } from '../errors.ts';
+import { pokeOnChange } from './file-poke.ts';
+import type { RevocationProblem } from './revocation-entries.ts';
 import { RevocationList } from './revocation-list.ts';
 
 interface ApiKey {
@@ -21,8 +23,22 @@ interface ApiKey {
 /** Who made a request: an API key id or a token subject. `id` keys rate limits and session ownership. */
 export interface Principal {
   kind: 'api-key' | 'jwt' | 'anonymous';
+  /**
+   * Namespaced, so ids of different kinds never collide: `key:ID` (API key id), `jwt:ISSUER:SUBJECT`
+   * (the token's `sub`, or `auth.jwt.principalClaim`), `addr:ADDRESS` (no auth: the client address).
+   */
   id: string;
   scopes: string[];
+  /**
+   * When the credential stops being accepted (epoch ms: a token's `exp` plus the clock tolerance);
+   * the sessions it opened end then. Undefined: it does not expire (API keys, anonymous).
+   */
+  expiresAt?: number;
+  /**
+   * Whether the credential is revoked now (the revocation file as last read). Undefined: it cannot
+   * be revoked (anonymous).
+   */
+  revoked?: () => boolean;
 }
 
 /**
@@ -36,7 +52,16 @@ export type AuthResult =
       status: 401 | 403;
       error: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
       description: string;
-      reason: 'missing' | 'malformed' | 'invalid' | 'expired' | 'claims' | 'algorithm' | 'revoked' | 'scope';
+      reason:
+        | 'missing'
+        | 'malformed'
+        | 'invalid'
+        | 'expired'
+        | 'claims'
+        | 'subject'
+        | 'algorithm'
+        | 'revoked'
+        | 'scope';
     };
 
 /**
@@ -50,15 +75,45 @@ export class Authenticator {
   readonly #revoked: RevocationList;
   readonly #getKey: JWTVerifyGetKey | undefined;
 
-  constructor(config: GatewayAuthConfig) {
+  /**
+   * Throws WardenError('config') when the revocation file has a line that does not say what it
+   * revokes; `onRevocationProblem` hears of such lines after start-up and of lines that match nothing.
+   */
+  constructor(
+    config: GatewayAuthConfig,
+    onRevocationProblem?: (problem: RevocationProblem & { file: string }) => void,
+  ) {
     this.#config = config;
     this.#keys = config.apiKeys.map((k) => ({
       id: k.id,
       hash: Buffer.from(k.sha256.toLowerCase(), 'hex'),
       scopes: k.scopes ?? [],
     }));
-    this.#revoked = new RevocationList(config.revocationFile);
+    this.#revoked = new RevocationList(config.revocationFile, 100, {
+      context: { keyIds: config.apiKeys.map((k) => k.id), issuer: config.jwt?.issuer },
+      ...(onRevocationProblem ? { onProblem: onRevocationProblem } : {}),
+    });
     this.#getKey = config.jwt ? keyResolver(config.jwt) : undefined;
+  }
+
+  /**
+   * Watch the revocation file (its directory, plus a poll every `pollMs`) and call `onChange` after
+   * each change is loaded, so open sessions can be checked again. Returns the stop function; a no-op
+   * without a revocation file.
+   */
+  watchRevocations(onChange: () => void, pollMs = 250): () => void {
+    const file = this.#revoked.file;
+    if (file === undefined) return () => undefined;
+    let stopped = false;
+    this.#revoked.onChange(() => {
+      // Deferred: a reload may happen inside has(), in the middle of authenticating a request.
+      if (!stopped) setImmediate(() => !stopped && onChange());
+    });
+    const stop = pokeOnChange(file, () => this.#revoked.reload(), pollMs);
+    return () => {
+      stopped = true;
+      stop();
+    };
   }
 
   /** Scopes a token must carry (advertised in protected-resource metadata). */
@@ -87,8 +142,11 @@ export class Authenticator {
       if (timingSafeEqual(hash, key.hash) && found === undefined) found = key;
     }
     if (!found) return refuse(401, 'invalid_token', 'invalid', 'unknown token');
-    if (this.#revoked.has(found.id)) return refuse(401, 'invalid_token', 'revoked', 'the token was revoked');
-    return { ok: true, principal: { kind: 'api-key', id: `key:${found.id}`, scopes: found.scopes } };
+    const key = found;
+    // Asked again for open sessions whenever the revocation file changes.
+    const revoked = (): boolean => this.#revoked.has(`key:${key.id}`);
+    if (revoked()) return refuse(401, 'invalid_token', 'revoked', 'the token was revoked');
+    return { ok: true, principal: { kind: 'api-key', id: `key:${found.id}`, scopes: found.scopes, revoked } };
   }
 
   async #verifyJwt(token: string, jwt: GatewayJwtConfig): Promise<AuthResult> {
@@ -104,7 +162,25 @@ export class Authenticator {
     } catch (error) {
       return jwtRefusal(error);
     }
-    if (this.#revoked.has(payload.jti, payload.sub)) {
+    // One claim names the principal (default `sub`): never a fallback to another claim, so a token
+    // whose `jti` happens to equal someone's `sub` cannot become that someone.
+    const claim = jwt.principalClaim;
+    const subject = payload[claim];
+    if (typeof subject !== 'string' || !SUBJECT.test(subject)) {
+      return refuse(
+        401,
+        'invalid_token',
+        'subject',
+        subject === undefined
+          ? `the token has no ${claim} claim, which names its principal (auth.jwt.principalClaim)`
+          : `the token's ${claim} claim is not a string of 1 to 256 printable characters`,
+      );
+    }
+    const id = `jwt:${jwt.issuer}:${subject}`;
+    const jti = typeof payload.jti === 'string' ? `jti:${payload.jti}` : undefined;
+    // Asked again for open sessions whenever the revocation file changes.
+    const revoked = (): boolean => this.#revoked.has(id, jti);
+    if (revoked()) {
       return refuse(401, 'invalid_token', 'revoked', 'the token was revoked');
     }
     const scopes = tokenScopes(payload);
@@ -114,10 +190,20 @@ export class Authenticator {
     }
     return {
       ok: true,
-      principal: { kind: 'jwt', id: `sub:${payload.sub ?? payload.jti ?? 'unknown'}`, scopes },
+      principal: {
+        kind: 'jwt',
+        id,
+        scopes,
+        revoked,
+        // The same leeway the check above allowed: a session never outlives an acceptable token.
+        ...(payload.exp === undefined ? {} : { expiresAt: (payload.exp + jwt.clockToleranceSec) * 1000 }),
+      },
     };
   }
 }
+
+/** A principal name: 1 to 256 characters, no control or format characters, not blank at the start. */
+const SUBJECT = /^[^\p{Cc}\p{Cf}\p{Z}][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{0,255}$/u;
 
 function refuse(
   status: 401 | 403,

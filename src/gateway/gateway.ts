@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ClientAddresses } from './client-address.ts';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
@@ -8,6 +9,9 @@ import { cacheDir } from '../util/cache-dir.ts';
 import { Authenticator, type Principal } from './authenticator.ts';
 import { Cluster } from './cluster/cluster.ts';
 import type { ClusterSettings } from './cluster/cluster-settings.ts';
+import { bearerChallenge } from './challenge.ts';
+import { createGatewayServer } from './connection-hygiene.ts';
+import { answerPreflight, applyCors } from './cors.ts';
 import { HttpSession } from './http-session.ts';
 import { readJsonBody, sendJson, sendRpcError } from './http-util.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -39,11 +43,19 @@ export class Gateway {
   readonly #http: Server;
   readonly #auth: Authenticator | undefined;
   readonly #rate: RateLimiter;
+  /** Failed authentications per client address: charged after a failure, checked before any key work. */
+  readonly #authFailures: RateLimiter;
+  /** Who a request comes from, through the trusted load balancers (trustedProxies). */
+  readonly #clients: ClientAddresses;
   readonly #origin: OriginPolicy;
   readonly #cluster: Cluster | undefined;
   readonly #sessions = new Map<string, HttpSession>();
   /** Sessions being opened (sandbox launching): counted against maxSessions. */
   #opening = 0;
+  /** The same per principal id: counted against maxSessionsPerPrincipal. */
+  readonly #openingBy = new Map<string, number>();
+  /** Stops watching the revocation file. */
+  readonly #unwatchRevocations: () => void;
   #requestsInFlight = 0;
   #draining = false;
   #ready: { at: number; ok: boolean; reasons: string[] } | undefined;
@@ -53,8 +65,17 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#o = options;
     const { config } = options;
-    this.#auth = config.auth ? new Authenticator(config.auth) : undefined;
+    this.#auth =
+      config.auth &&
+      new Authenticator(config.auth, (problem) =>
+        options.logger[problem.severity === 'error' ? 'error' : 'warn'](
+          { file: problem.file, line: problem.line },
+          `revocation file: ${problem.message}${problem.severity === 'error' ? ' (line ignored)' : ''}`,
+        ),
+      );
     this.#rate = new RateLimiter(config.limits.ratePerMinute);
+    this.#authFailures = new RateLimiter(config.limits.authFailuresPerMinute);
+    this.#clients = new ClientAddresses(config.trustedProxies);
     this.#cluster =
       options.cluster &&
       new Cluster(options.cluster, { registry: this.metrics.registry, logger: options.logger });
@@ -74,10 +95,12 @@ export class Gateway {
       });
       this.#pools.set(name, pool);
     }
-    this.#http = createServer((req, res) => void this.#handle(req, res));
-    // Streams stay open for long; a slow or silent client must not pin a socket forever, though.
-    this.#http.requestTimeout = 0;
-    this.#http.headersTimeout = 30_000;
+    // A revoked credential's open sessions end within the watcher's poll, not at their next request.
+    this.#unwatchRevocations =
+      this.#auth?.watchRevocations(() => {
+        for (const session of new Set(this.#sessions.values())) session.checkRevoked();
+      }) ?? (() => undefined);
+    this.#http = createGatewayServer(config.limits, (req, res) => void this.#handle(req, res));
   }
 
   /** Listen; resolves with the bound address (port 0 picks a free one). */
@@ -103,6 +126,7 @@ export class Gateway {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#draining = true;
+    this.#unwatchRevocations();
     this.#cluster?.close();
     const pools = Promise.all([...this.#pools.values()].map((pool) => pool.close()));
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
@@ -130,6 +154,15 @@ export class Gateway {
     );
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      // Everything else (readiness, metrics, metadata, MCP) only for a Host and Origin the gateway
+      // may be reached by (DNS rebinding); CORS only for allowedOrigins.
+      const refusedOrigin = checkOrigin(req.headers.host, req.headers.origin, this.#origin, {
+        address: req.socket.localAddress,
+        port: req.socket.localPort,
+      });
+      if (refusedOrigin !== undefined) return sendRpcError(res, 403, -32000, refusedOrigin);
+      if (applyCors(req, res, this.#origin.allowedOrigins) && req.method === 'OPTIONS')
+        return answerPreflight(res);
       if (url.pathname === '/readyz') return await this.#readyz(res);
       if (url.pathname === '/metrics') {
         for (const [name, pool] of this.#pools) this.metrics.warmIdle.set({ server: name }, pool.idle);
@@ -153,8 +186,6 @@ export class Gateway {
   }
 
   async #mcp(req: IncomingMessage, res: ServerResponse, server: PreparedServer): Promise<void> {
-    const refusedOrigin = checkOrigin(req.headers.host, req.headers.origin, this.#origin);
-    if (refusedOrigin !== undefined) return sendRpcError(res, 403, -32000, refusedOrigin);
     if (this.#draining)
       return sendRpcError(res, 503, -32000, 'the gateway is shutting down', { connection: 'close' });
 
@@ -162,7 +193,17 @@ export class Gateway {
     const from = this.#cluster?.requestOrigin(req) ?? { kind: 'direct' };
     if (from.kind === 'refused')
       return sendRpcError(res, 403, -32001, `forwarded request refused: ${from.reason}`);
-    let principal = await this.#authenticate(req, res);
+    // An address that failed authentication too often is refused before any credential is checked
+    // (a forwarding replica applied this to the client already).
+    const address = this.#clients.of(req);
+    const failures = this.#auth && from.kind === 'direct' ? this.#authFailures.check(address) : undefined;
+    if (failures?.ok === false) {
+      this.metrics.authRateLimited.inc();
+      return sendRpcError(res, 429, -32000, 'too many failed authentications from this address', {
+        'retry-after': String(failures.retryAfterSec),
+      });
+    }
+    let principal = await this.#authenticate(req, res, from.kind === 'direct' ? address : undefined);
     if (!principal) return;
     // Without auth the forwarding replica saw the client; with auth the owner checked the token itself.
     if (from.kind === 'forwarded' && principal.kind === 'anonymous')
@@ -171,7 +212,7 @@ export class Gateway {
     const rate = from.kind === 'forwarded' ? ({ ok: true } as const) : this.#rate.take(principal.id);
     if (!rate.ok) {
       this.metrics.rateLimited.inc({
-        principal: principal.kind === 'anonymous' ? 'anonymous' : principal.id,
+        principal: this.#o.config.metrics.principalLabels ? principal.id : principal.kind,
       });
       return sendRpcError(res, 429, -32000, 'rate limit exceeded', {
         'retry-after': String(rate.retryAfterSec),
@@ -206,6 +247,7 @@ export class Gateway {
         ) {
           return sendRpcError(res, 404, -32001, 'session not found');
         }
+        session.renewCredential(principal);
         await session.handle(req, res, body);
         return;
       }
@@ -225,11 +267,28 @@ export class Gateway {
     principal: Principal,
     body: unknown,
   ): Promise<void> {
-    const { maxSessions, idleTimeoutMs } = this.#o.config.limits;
+    const { maxSessions, maxSessionsPerPrincipal, idleTimeoutMs, unusedSessionTtlMs } = this.#o.config.limits;
     if (this.#sessions.size + this.#opening >= maxSessions) {
-      return sendRpcError(res, 503, -32000, `session limit reached (${maxSessions})`, { 'retry-after': '5' });
+      return sendRpcError(
+        res,
+        503,
+        -32000,
+        `session limit reached (${maxSessions} open on this gateway; the operator can raise limits.maxSessions)`,
+        { 'retry-after': '5' },
+      );
+    }
+    const held = this.#sessionsOf(principal.id);
+    if (maxSessionsPerPrincipal !== undefined && held >= maxSessionsPerPrincipal) {
+      return sendRpcError(
+        res,
+        429,
+        -32000,
+        `per-credential session limit reached (${held} of limits.maxSessionsPerPrincipal ${maxSessionsPerPrincipal} open for ${principal.id}): end one with DELETE, or the operator can raise limits.maxSessionsPerPrincipal`,
+        { 'retry-after': '5' },
+      );
     }
     this.#opening++;
+    this.#openingBy.set(principal.id, (this.#openingBy.get(principal.id) ?? 0) + 1);
     const pool = this.#pools.get(server.name);
     let session: HttpSession;
     try {
@@ -240,6 +299,8 @@ export class Gateway {
         logger: this.#o.logger,
         auditDir: this.#o.config.auditDir,
         idleTimeoutMs,
+        unusedTtlMs: unusedSessionTtlMs,
+        clientQueueBytes: this.#o.config.limits.clientQueueBytes,
         newSessionId: this.#cluster?.newSessionId,
         launch: pool === undefined ? undefined : () => pool.take(),
         onInitialized: (opened, id) => {
@@ -259,6 +320,9 @@ export class Gateway {
       return sendRpcError(res, 503, -32002, `the sandbox could not be started: ${errorMessage(error)}`);
     } finally {
       this.#opening--;
+      const opening = (this.#openingBy.get(principal.id) ?? 1) - 1;
+      if (opening > 0) this.#openingBy.set(principal.id, opening);
+      else this.#openingBy.delete(principal.id);
     }
     if (this.#draining) {
       await session.end('shutdown', false);
@@ -268,20 +332,33 @@ export class Gateway {
     if (session.sessionId === undefined && !session.ended) await session.end('delete', false);
   }
 
-  async #authenticate(req: IncomingMessage, res: ServerResponse): Promise<Principal | undefined> {
+  /** Sessions `principalId` holds on this replica, those being opened included. */
+  #sessionsOf(principalId: string): number {
+    let count = this.#openingBy.get(principalId) ?? 0;
+    for (const session of this.#sessions.values()) if (session.principal.id === principalId) count++;
+    return count;
+  }
+
+  /** A failure other than a missing token is charged to `chargeAddress` (unset: not charged). */
+  async #authenticate(
+    req: IncomingMessage,
+    res: ServerResponse,
+    chargeAddress?: string,
+  ): Promise<Principal | undefined> {
     if (!this.#auth) {
-      return { kind: 'anonymous', id: `addr:${req.socket.remoteAddress ?? 'unknown'}`, scopes: [] };
+      return { kind: 'anonymous', id: `addr:${this.#clients.of(req)}`, scopes: [] };
     }
     const result = await this.#auth.authenticate(req.headers.authorization);
     if (result.ok) return result.principal;
     this.metrics.authFailures.inc({ reason: result.reason });
+    if (chargeAddress !== undefined && result.reason !== 'missing') this.#authFailures.take(chargeAddress);
     const resourceMetadata = `${this.#publicBase(req)}${METADATA_PREFIX}${new URL(req.url ?? '/', 'http://x').pathname}`;
-    const challenge = [
-      `Bearer resource_metadata="${resourceMetadata}"`,
-      `error="${result.error}"`,
-      `error_description="${result.description.replaceAll('"', "'")}"`,
-      ...(result.error === 'insufficient_scope' ? [`scope="${this.#auth.requiredScopes.join(' ')}"`] : []),
-    ].join(', ');
+    const challenge = bearerChallenge({
+      resource_metadata: resourceMetadata,
+      error: result.error,
+      error_description: result.description,
+      scope: result.error === 'insufficient_scope' ? this.#auth.requiredScopes.join(' ') : undefined,
+    });
     sendRpcError(res, result.status, -32001, result.description, { 'www-authenticate': challenge });
     return undefined;
   }
@@ -303,6 +380,7 @@ export class Gateway {
     });
   }
 
+  /** auth.resource, else from the Host header, which checkOrigin has vetted (allowed, well-formed). */
   #publicBase(req: IncomingMessage): string {
     const configured = this.#o.config.auth?.resource;
     if (configured !== undefined) return configured.replace(/\/+$/, '');
@@ -312,6 +390,17 @@ export class Gateway {
   /** Ready when not draining and every configured server's backend probes usable (cached 5 s). */
   async #readyz(res: ServerResponse): Promise<void> {
     if (this.#draining) return sendJson(res, 503, { status: 'draining' });
+    const { maxSessions } = this.#o.config.limits;
+    // At capacity a new session would get 503: say so, so a load balancer sends them elsewhere.
+    if (this.#sessions.size + this.#opening >= maxSessions) {
+      return sendJson(res, 503, {
+        status: 'at-capacity',
+        sessions: this.#sessions.size,
+        opening: this.#opening,
+        maxSessions,
+        reasons: [`session limit reached (${maxSessions}, limits.maxSessions)`],
+      });
+    }
     const now = Date.now();
     if (!this.#ready || now - this.#ready.at > 5000) {
       const reasons: string[] = [];

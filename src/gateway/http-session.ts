@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { RuleId } from '../policy/types.ts';
 import { terminatedError } from '../protocol/wire-errors.ts';
 import { Session } from '../supervisor/session.ts';
 import type { Principal } from './authenticator.ts';
@@ -22,6 +23,16 @@ export interface HttpSessionOptions {
   /** Directory for one audit file per session; undefined: stderr. */
   auditDir: string | undefined;
   idleTimeoutMs: number;
+  /**
+   * A session nobody used after its handshake ends after this long (see HttpSession's "used"), well
+   * before the idle timeout: a client that initialized and vanished holds a sandbox only this long.
+   */
+  unusedTtlMs: number;
+  /**
+   * Most bytes that may wait for a client that is not reading (limits.clientQueueBytes); past it the
+   * session ends with client.not-reading.
+   */
+  clientQueueBytes: number;
   /** Mints the Mcp-Session-Id (a cluster's ids name their owner replica); default: a random UUID. */
   newSessionId?: () => string;
   /** Called when the transport has assigned the Mcp-Session-Id (during the initialize request). */
@@ -36,7 +47,24 @@ export interface HttpSessionOptions {
 }
 
 /** Why a session ended, as the metrics label it. */
-export type EndReason = 'delete' | 'idle' | 'shutdown' | 'breach' | 'exited';
+export type EndReason =
+  | 'delete'
+  | 'idle'
+  | 'unused'
+  | 'revoked'
+  | 'expired'
+  | 'client-not-reading'
+  | 'shutdown'
+  | 'breach'
+  | 'exited';
+
+/** The rule in-flight requests are answered with (-32002) when a session ends for `reason`. */
+function endRule(reason: EndReason): RuleId {
+  if (reason === 'revoked') return 'auth.revoked';
+  if (reason === 'expired') return 'auth.expired';
+  if (reason === 'client-not-reading') return 'client.not-reading';
+  return 'sandbox.exited';
+}
 
 interface InFlight {
   id: RequestId;
@@ -65,9 +93,26 @@ export class HttpSession {
   readonly #inFlight = new Map<string, InFlight>();
   readonly #progress = new Map<string, RequestId>();
   #sending: Promise<void> = Promise.resolve();
+  /** The session's open responses (POST streams, the GET stream...): what back-pressure watches. */
+  readonly #responses = new Set<ServerResponse>();
+  /** The Session's client output; holds the server back while a response is full. */
+  readonly #sink: LineSink;
+  /** Aborted when the session starts ending: nothing waits for the client any more. */
+  readonly #ending = new AbortController();
   #openRequests = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Any client message after the handshake (initialize, notifications/initialized) was seen. */
+  #used = false;
+  /** Standalone GET streams open now: while one is, the session is not unused. */
+  #openStreams = 0;
+  #unusedTimer: NodeJS.Timeout | undefined;
+  /** The credential of the session's latest request: its expiry and revocation end the session. */
+  #credential: Principal;
+  #expiryTimer: NodeJS.Timeout | undefined;
+  readonly #audit: ObservedAuditLog;
   #endReason: EndReason | undefined;
+  /** The rule of the first kill verdict in this session's audit, if any. */
+  #killRule: string | undefined;
   #ended = false;
   /** Resolves with the Session's exit status once everything is released. */
   readonly done: Promise<number>;
@@ -79,18 +124,32 @@ export class HttpSession {
   ) {
     this.#o = options;
     this.principal = options.principal;
+    this.#credential = options.principal;
     this.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: options.newSessionId ?? (() => randomUUID()),
       onsessioninitialized: (id) => options.onInitialized(this, id),
-      // DELETE: the client ends the session; its sandbox goes with it.
-      onsessionclosed: () => void this.end('delete'),
+      // DELETE: the client ends the session; its sandbox goes with it. The SDK closes every stream as
+      // soon as this returns, so requests still in flight are answered (-32002) first.
+      onsessionclosed: async () => {
+        this.#answerDeleted();
+        await this.#sending;
+        void this.end('delete');
+      },
     });
     this.transport.onmessage = (message) => this.#fromClient(message);
     this.transport.onclose = () => {
       if (!this.#ended) void this.end('delete');
     };
-    const { session, audit } = create(this, new LineSink((line) => this.#fromServer(line)));
+    this.#sink = new LineSink({
+      onLine: (line) => this.#fromServer(line),
+      clientBacklogged: () => this.#backlogged() !== undefined,
+      clientReady: () => this.#clientReady(),
+      maxQueuedBytes: options.clientQueueBytes,
+      onOverflow: (bytes) => this.#clientNotReading(bytes),
+    });
+    const { session, audit } = create(this, this.#sink);
     this.#session = session;
+    this.#audit = audit;
     const { metrics } = options;
     const server = options.server.name;
     metrics.sessionsTotal.inc({ server });
@@ -104,11 +163,22 @@ export class HttpSession {
       .then(async (code) => {
         this.#ended = true;
         this.#clearIdle();
-        const reason = this.#endReason ?? (code === 70 ? 'breach' : 'exited');
+        this.#clearUnused();
+        clearTimeout(this.#expiryTimer);
+        // Exit 70 is a breach, unless the "breach" was the server dying under it (killed from outside,
+        // crashed): that is counted as what it was.
+        const reason =
+          this.#endReason ?? (code === 70 && this.#killRule !== 'sandbox.exited' ? 'breach' : 'exited');
         await this.#sending;
         this.#answerUnanswered(reason);
         await this.#sending;
         await this.transport.close();
+        this.#closeStuckResponses();
+        if (this.#sink.dropped > 0)
+          options.logger.warn(
+            { session: this.wardenId, dropped: this.#sink.dropped },
+            'messages dropped at the end of the session: the client was not reading',
+          );
         // The session's own proxy goes with it: connections ended (and audited), socket dir removed.
         await launched.egress?.close();
         metrics.sessionsActive.dec({ server });
@@ -123,6 +193,8 @@ export class HttpSession {
       breach: (rule, reason) => session.breach(rule, reason),
     });
     this.#armIdle();
+    this.#armUnused();
+    this.#armExpiry();
   }
 
   /**
@@ -141,7 +213,10 @@ export class HttpSession {
           options.auditDir === undefined
             ? undefined
             : path.join(options.auditDir, `${name}-${sessionId}.jsonl`),
-          (event) => options.metrics.observeAudit(name, event),
+          (event) => {
+            if (event.event === 'verdict' && event.action === 'kill') self.#killRule ??= event.rule;
+            options.metrics.observeAudit(name, event);
+          },
         );
         const session = new Session({
           sessionId,
@@ -157,6 +232,7 @@ export class HttpSession {
           clientIn: self.#clientIn,
           clientOut,
           serverLog: process.stderr,
+          onEnding: () => self.#sessionEnding(),
         });
         return { session, audit };
       });
@@ -187,14 +263,26 @@ export class HttpSession {
 
   /** Serve one HTTP request of this session. */
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    this.#responses.add(res);
+    res.once('close', () => this.#responses.delete(res));
     // A GET opens the standalone event stream: holding it open is not activity (a vanished client's
     // stream may linger), so only requests reset the idle clock.
+    // It does keep an unused session: a client waiting for server notifications is there.
     if (req.method !== 'GET') {
       this.#openRequests++;
       this.#clearIdle();
+      this.#clearUnused();
       res.once('close', () => {
         this.#openRequests--;
         this.#armIdle();
+        this.#armUnused();
+      });
+    } else {
+      this.#openStreams++;
+      this.#clearUnused();
+      res.once('close', () => {
+        this.#openStreams--;
+        this.#armUnused();
       });
     }
     await this.transport.handleRequest(req, res, body);
@@ -206,18 +294,59 @@ export class HttpSession {
     const text = {
       delete: 'the client ended the session',
       idle: `no client activity for ${this.#o.idleTimeoutMs} ms`,
+      unused: `not used within ${this.#o.unusedTtlMs} ms of its handshake (limits.unusedSessionTtlMs)`,
+      revoked: 'the credential was revoked',
+      expired: 'the token expired',
       shutdown: 'the gateway is shutting down',
       breach: 'breach',
       exited: 'the server exited',
+      'client-not-reading': 'the client stopped reading',
     }[reason];
-    await this.#session.end(text, 0, graceful);
+    await this.#session.end(text, 0, graceful, endRule(reason));
     return this.done;
+  }
+
+  /**
+   * A later request of this session authenticated as `principal` (the same principal id): from now on
+   * its credential's expiry and revocation govern the session (a client that refreshed its token
+   * keeps the session past the first token's `exp`).
+   */
+  renewCredential(principal: Principal): void {
+    if (this.#ended || principal === this.#credential) return;
+    this.#credential = principal;
+    this.#armExpiry();
+  }
+
+  /** End the session now if its credential is revoked (the revocation file changed). */
+  checkRevoked(): void {
+    if (this.#credential.revoked?.()) this.#credentialEnded('revoked');
+  }
+
+  /**
+   * The credential is no longer valid: one audit verdict, then the sandbox is killed at once (no
+   * grace for a revoked client), in-flight requests get -32002 with auth.revoked / auth.expired, and
+   * the transport closes every stream, the GET stream included.
+   */
+  #credentialEnded(reason: 'revoked' | 'expired'): void {
+    if (this.#ended || this.#endReason !== undefined) return;
+    const rule = endRule(reason);
+    const text = reason === 'revoked' ? 'the credential was revoked' : 'the token expired';
+    this.#audit.write({ event: 'verdict', direction: 'client', action: 'kill', rule, reason: text });
+    this.#o.logger.info(
+      { session: this.wardenId, principal: this.principal.id, rule },
+      'session ended: ' + text,
+    );
+    void this.end(reason, false);
   }
 
   // ---- client → session ------------------------------------------------------------------------
 
   #fromClient(message: JSONRPCMessage): void {
     const server = this.#o.server.name;
+    if (!this.#used && !('method' in message && HANDSHAKE.has(message.method))) {
+      this.#used = true;
+      this.#clearUnused();
+    }
     if ('method' in message) {
       this.#o.metrics.messages.inc({ server, direction: 'client', method: methodLabel(message.method) });
       if ('id' in message) {
@@ -284,9 +413,18 @@ export class HttpSession {
    */
   #answerUnanswered(reason: EndReason): void {
     for (const { id } of [...this.#inFlight.values()]) {
-      const error = terminatedError(id, 'sandbox.exited', `the session ended (${reason}) before answering`);
+      const error = terminatedError(id, endRule(reason), `the session ended (${reason}) before answering`);
       this.#settle(id);
       this.#sending = this.#sending.then(() => this.#send(error as JSONRPCMessage, undefined));
+    }
+  }
+
+  /** DELETE while requests are in flight: each gets -32002 `session.deleted` on its own stream. */
+  #answerDeleted(): void {
+    for (const { id } of [...this.#inFlight.values()]) {
+      const error = terminatedError(id, 'session.deleted', 'the client ended the session (DELETE)');
+      this.#settle(id);
+      this.#sending = this.#sending.then(() => this.#send(error as JSONRPCMessage, id));
     }
   }
 
@@ -301,6 +439,73 @@ export class HttpSession {
       { server: this.#o.server.name, method: methodLabel(request.method) },
       seconds,
     );
+  }
+
+  // ---- back-pressure ---------------------------------------------------------------------------
+
+  /**
+   * An open response of this session that is full (the client is not reading it as fast as it gets
+   * written), if any. The transport queues its events in a web stream the HTTP layer drains only as
+   * the socket takes them, so a full socket is where a client that stopped reading shows.
+   */
+  #backlogged(): ServerResponse | undefined {
+    for (const res of this.#responses) if (res.writableNeedDrain && !res.destroyed) return res;
+    return undefined;
+  }
+
+  /**
+   * Settles when every response of the session has taken what was sent to it: after the transport
+   * queued the messages sent so far, and the HTTP layer had its turn to move them to the sockets, no
+   * response is full. Also settles when the session starts ending.
+   */
+  async #clientReady(): Promise<void> {
+    const { signal } = this.#ending;
+    for (;;) {
+      await this.#sending;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const full = this.#backlogged();
+      if (full === undefined || signal.aborted) return;
+      await untilDrained(full, signal);
+    }
+  }
+
+  /** More than clientQueueBytes wait for a client that is not reading: end the session. */
+  #clientNotReading(queuedBytes: number): void {
+    if (this.#ended || this.#endReason !== undefined) return;
+    const reason = `the client is not reading its responses: ${queuedBytes} bytes wait for it (limits.clientQueueBytes ${this.#o.clientQueueBytes})`;
+    this.#audit.write({
+      event: 'verdict',
+      direction: 'client',
+      action: 'kill',
+      rule: 'client.not-reading',
+      reason,
+    });
+    this.#o.logger.warn(
+      { session: this.wardenId, principal: this.principal.id, rule: 'client.not-reading' },
+      `session ended: ${reason}`,
+    );
+    void this.end('client-not-reading', false);
+  }
+
+  /** The Session starts ending: stop holding its output back for the client. */
+  #sessionEnding(): void {
+    this.#ending.abort();
+    this.#sink.release();
+  }
+
+  /**
+   * After the transport closed every stream: a response the client still does not read would hold the
+   * events queued for it (and its socket) for as long as the client stays connected. Give it a moment
+   * to drain, then destroy it; nothing of a dead session is kept.
+   */
+  #closeStuckResponses(): void {
+    const open = [...this.#responses];
+    this.#responses.clear();
+    if (open.length === 0) return;
+    const timer = setTimeout(() => {
+      for (const res of open) if (!res.writableFinished) res.destroy();
+    }, STUCK_RESPONSE_GRACE_MS);
+    timer.unref();
   }
 
   // ---- idle / client loss ------------------------------------------------------------------------
@@ -319,7 +524,60 @@ export class HttpSession {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
   }
+
+  /**
+   * A session not yet used (no client message beyond the handshake), with no request in progress and
+   * no GET stream open, ends after unusedTtlMs: a client that initialized and vanished. Once used, only
+   * the idle timeout applies.
+   */
+  #armUnused(): void {
+    if (this.#ended || this.#used || this.#openRequests > 0 || this.#openStreams > 0 || this.#unusedTimer)
+      return;
+    this.#unusedTimer = setTimeout(() => void this.end('unused'), this.#o.unusedTtlMs);
+    this.#unusedTimer.unref();
+  }
+
+  #clearUnused(): void {
+    if (this.#unusedTimer) clearTimeout(this.#unusedTimer);
+    this.#unusedTimer = undefined;
+  }
+
+  /** A timer at the credential's expiry (re-armed when a request brings a newer one). */
+  #armExpiry(): void {
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
+    const at = this.#credential.expiresAt;
+    if (at === undefined || this.#ended) return;
+    // setTimeout caps at 2^31-1 ms (~24.8 days): a later expiry re-arms on the way.
+    const wait = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+    this.#expiryTimer = setTimeout(() => {
+      if (Date.now() >= at) this.#credentialEnded('expired');
+      else this.#armExpiry();
+    }, wait);
+    this.#expiryTimer.unref();
+  }
 }
+
+/** How long a response of an ended session may take to drain before it is destroyed. */
+const STUCK_RESPONSE_GRACE_MS = 1000;
+
+/** Resolves when `res` drains or closes, or when `signal` aborts. */
+function untilDrained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Client messages that are part of opening a session, not a use of it. */
+const HANDSHAKE = new Set(['initialize', 'notifications/initialized']);
 
 function idKey(id: RequestId): string {
   return typeof id === 'number' ? `n:${id}` : `s:${id}`;

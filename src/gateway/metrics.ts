@@ -54,6 +54,7 @@ export class GatewayMetrics {
   readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   readonly authFailures: Counter<'reason'>;
   readonly rateLimited: Counter<'principal'>;
+  readonly authRateLimited: Counter;
 
   constructor() {
     const registers = [this.registry];
@@ -78,7 +79,7 @@ export class GatewayMetrics {
     });
     this.sessionsEnded = new Counter({
       name: 'mcp_warden_sessions_ended_total',
-      help: 'MCP sessions ended, by why: delete, idle, breach, shutdown, exited.',
+      help: 'MCP sessions ended, by why: delete, idle, unused, revoked, expired, breach, shutdown, exited.',
       labelNames: ['server', 'reason'],
       registers,
     });
@@ -127,8 +128,13 @@ export class GatewayMetrics {
     });
     this.rateLimited = new Counter({
       name: 'mcp_warden_rate_limited_total',
-      help: 'Requests refused with 429, by principal id.',
+      help: 'Requests refused with 429, by principal: its kind (api-key, jwt, anonymous), or its id with metrics.principalLabels.',
       labelNames: ['principal'],
+      registers,
+    });
+    this.authRateLimited = new Counter({
+      name: 'mcp_warden_auth_rate_limited_total',
+      help: 'Requests refused with 429 before authentication: their client address failed authentication too often (limits.authFailuresPerMinute).',
       registers,
     });
   }
@@ -137,6 +143,9 @@ export class GatewayMetrics {
   observeAudit(server: string, event: AuditEvent): void {
     switch (event.event) {
       case 'verdict':
+        // A server that died (killed from outside, crashed) is no policy verdict: sandbox_stops{kind=
+        // "exited"} and sessions_ended{reason="exited"} count it.
+        if (event.rule === 'sandbox.exited') break;
         this.verdicts.inc({ server, direction: event.direction, action: event.action, rule: event.rule });
         break;
       case 'sandbox.start':

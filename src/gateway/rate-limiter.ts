@@ -37,6 +37,18 @@ export class RateLimiter {
     return { ok: true };
   }
 
+  /**
+   * Whether `take(key)` would succeed now, without taking a token: for limits charged only after the
+   * fact (a failed authentication), checked before the work they protect.
+   */
+  check(key: string): RateDecision {
+    const bucket = this.#buckets.get(key);
+    if (bucket === undefined) return { ok: true };
+    const tokens = Math.min(this.#capacity, bucket.tokens + (this.#now() - bucket.at) * this.#perMs);
+    if (tokens >= 1) return { ok: true };
+    return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - tokens) / this.#perMs / 1000)) };
+  }
+
   #prune(now: number): void {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.tokens + (now - bucket.at) * this.#perMs >= this.#capacity) this.#buckets.delete(key);

@@ -28,7 +28,14 @@ export type RuleId =
   | 'network.host-not-allowed'
   | 'network.private-address'
   | 'network.sni-mismatch'
-  | 'network.limit';
+  | 'network.limit'
+  /** Gateway: more than limits.clientQueueBytes waited for a client that is not reading its responses. */
+  | 'client.not-reading'
+  /** Gateway: the session's credential was revoked (revocationFile) or its token expired. */
+  | 'auth.revoked'
+  | 'auth.expired'
+  /** Gateway: the client deleted its session (DELETE) while this request was in flight. */
+  | 'session.deleted';
 
 /**
  * The outcome of one policy decision.

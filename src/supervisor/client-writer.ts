@@ -11,6 +11,8 @@ const NEWLINE = Buffer.from('\n');
 export class LineWriter {
   readonly #out: Writable;
   #source: Readable | undefined;
+  /** See holdOwnWrites. */
+  #own: { source: Readable; maxBytes: number; pending: number; held: boolean } | undefined;
   #closed = false;
   #corked = false;
   readonly #uncork = (): void => {
@@ -31,6 +33,20 @@ export class LineWriter {
     this.#source = source;
   }
 
+  /**
+   * Bound what {@link writeOwn} adds to a full destination: once more than `maxBytes` of such lines
+   * wait (written since the destination last drained), `source` is paused until 'drain'. The source
+   * is what causes them (the client, whose messages the warden answers itself), so a reader that
+   * stops reading while it keeps sending cannot grow the buffer. Lines from {@link write} never count:
+   * a flood passing through does not stop `source`, so its messages still flow the other way.
+   */
+  holdOwnWrites(source: Readable, maxBytes: number): void {
+    this.#own = { source, maxBytes, pending: 0, held: false };
+    this.#out.on('drain', () => {
+      if (this.#own) this.#own.pending = 0;
+    });
+  }
+
   get closed(): boolean {
     return this.#closed || this.#out.destroyed || this.#out.writableEnded;
   }
@@ -49,6 +65,29 @@ export class LineWriter {
         this.#out.once('drain', () => source.resume());
       }
     }
+  }
+
+  /** Write a line the warden itself originates (an answer to the client): see holdOwnWrites. */
+  writeOwn(line: Buffer): void {
+    this.write(line);
+    const own = this.#own;
+    if (!own || this.closed) return;
+    // Only what waits counts: a destination that keeps up holds nothing back.
+    if (!this.#out.writableNeedDrain) {
+      own.pending = 0;
+      return;
+    }
+    own.pending += line.length;
+    if (own.pending <= own.maxBytes || own.source.isPaused()) return;
+    own.source.pause();
+    // One resume per full episode; a source another writer paused and resumed meanwhile is paused
+    // again by the next own line while this one still waits.
+    if (own.held) return;
+    own.held = true;
+    this.#out.once('drain', () => {
+      own.held = false;
+      own.source.resume();
+    });
   }
 
   /**

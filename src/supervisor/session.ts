@@ -50,6 +50,12 @@ export interface SessionOptions {
   command: string[];
   /** The first sandbox, when the caller launched it early; later generations are launched here. */
   firstSandbox?: Promise<Sandbox>;
+  /**
+   * Called once when the session starts to end, before its sandbox is stopped: a client writer that
+   * holds writes back while its client is not reading (the gateway's) must stop holding them, or the
+   * server could not finish and the final flush would wait on a client that may never read again.
+   */
+  onEnding?: () => void;
 }
 
 type Phase = 'running' | 'down' | 'ending' | 'ended';
@@ -70,6 +76,14 @@ type Relist = 'idle' | 'in-flight' | 'again';
 function maxPendingToServer(clientMessageBytes: number): number {
   return 2 * clientMessageBytes + 1024 * 1024;
 }
+
+/**
+ * Most bytes of the warden's own answers (denials, timeouts, -32002) that may wait for a client that is
+ * not reading before the warden stops reading that client's messages (until it reads again). Server
+ * output never counts: while the client's output is full the sandbox's stdout is paused instead, and
+ * client messages keep flowing to the server.
+ */
+const MAX_OWN_PENDING_TO_CLIENT = 1024 * 1024;
 
 /**
  * One mediated session: client ⇄ framing ⇄ policy ⇄ sandbox. Owns the sandbox's whole lifecycle.
@@ -108,6 +122,7 @@ export class Session {
   constructor(options: SessionOptions) {
     this.#o = options;
     this.#toClient = new LineWriter(options.clientOut);
+    this.#toClient.holdOwnWrites(options.clientIn, MAX_OWN_PENDING_TO_CLIENT);
     this.#stray = new StrayOutput(options.profile.policy.strayOutput);
   }
 
@@ -148,21 +163,30 @@ export class Session {
     return this.#done;
   }
 
-  /** End the session: stop the sandbox with the lifecycle ladder, flush, and resolve run(). Idempotent. */
-  async end(reason: string, exitCode: number, graceful = true): Promise<void> {
+  /**
+   * End the session: stop the sandbox with the lifecycle ladder, answer in-flight requests with -32002
+   * and `rule` (default `sandbox.exited`), flush, and resolve run(). Idempotent.
+   */
+  async end(
+    reason: string,
+    exitCode: number,
+    graceful = true,
+    rule: RuleId = 'sandbox.exited',
+  ): Promise<void> {
     if (this.#phase === 'ending' || this.#phase === 'ended') {
       if (!graceful) await this.#link?.stop(false);
       return;
     }
     this.#phase = 'ending';
     this.#stopReason = reason;
+    this.#o.onEnding?.();
     this.#o.clientIn.pause();
     const link = this.#link;
     if (link) {
       await link.stop(graceful);
       await link.reported;
     }
-    this.#answerInFlight('sandbox.exited', `session ended: ${reason}`);
+    this.#answerInFlight(rule, `session ended: ${reason}`);
     this.#auditStrayBurst();
     await this.#toClient.flush();
     this.#o.audit.write({ event: 'session.end', reason, exitCode });
@@ -293,7 +317,7 @@ export class Session {
     }
     this.#audit('client', { action: 'deny', rule: 'request.timeout', reason }, method, tool);
     this.#state.abandon(id);
-    this.#toClient.write(encodeLine(policyError(id, 'request.timeout', reason)));
+    this.#toClient.writeOwn(encodeLine(policyError(id, 'request.timeout', reason)));
     // Cancellation is advisory. A server whose stdin is full has not even read the request yet: a
     // cancel per timed-out request would only grow what waits for it.
     if (this.#link?.backedUp) return;
@@ -332,7 +356,7 @@ export class Session {
 
   #clientViolation(id: JsonRpcId | undefined, rule: RuleId, reason: string): void {
     this.#audit('client', { action: 'deny', rule, reason });
-    this.#toClient.write(encodeLine(policyError(id ?? null, rule, reason)));
+    this.#toClient.writeOwn(encodeLine(policyError(id ?? null, rule, reason)));
     if (this.#o.profile.onClientBreach === 'kill') this.#breach(rule, reason);
   }
 
@@ -341,7 +365,7 @@ export class Session {
     const tool = message.kind === 'request' ? toolName(message.message.params) : undefined;
     this.#audit('client', verdict, method, tool);
     if (message.kind === 'request') {
-      this.#toClient.write(encodeLine(policyError(message.message.id, verdict.rule, verdict.reason)));
+      this.#toClient.writeOwn(encodeLine(policyError(message.message.id, verdict.rule, verdict.reason)));
     }
     if (verdict.action === 'kill' || this.#o.profile.onClientBreach === 'kill') {
       this.#breach(verdict.rule, verdict.reason);
@@ -569,7 +593,7 @@ export class Session {
   #answerInFlight(rule: RuleId, reason: string): void {
     this.#relist = 'idle'; // the re-list in flight, if any, died with the sandbox
     for (const request of this.#state.drainInFlight()) {
-      if (!request.internal) this.#toClient.write(encodeLine(terminatedError(request.id, rule, reason)));
+      if (!request.internal) this.#toClient.writeOwn(encodeLine(terminatedError(request.id, rule, reason)));
     }
   }
 
@@ -623,7 +647,9 @@ export class Session {
     const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
     if (parsed.ok && parsed.message.kind === 'request') {
       this.#state.settleClientRequest(parsed.message.message.id);
-      this.#toClient.write(encodeLine(terminatedError(parsed.message.message.id, 'sandbox.exited', reason)));
+      this.#toClient.writeOwn(
+        encodeLine(terminatedError(parsed.message.message.id, 'sandbox.exited', reason)),
+      );
     }
   }
 

@@ -80,7 +80,8 @@ afterAll(async () => {
 
 interface TokenOptions {
   alg?: Alg;
-  sub?: string;
+  /** null: no `sub` claim at all. */
+  sub?: string | null;
   jti?: string;
   iss?: string;
   aud?: string;
@@ -90,15 +91,15 @@ interface TokenOptions {
 
 async function token(options: TokenOptions = {}): Promise<string> {
   const alg = options.alg ?? 'RS256';
-  return new SignJWT({ scope: options.scope ?? 'mcp read' })
+  const jwt = new SignJWT({ scope: options.scope ?? 'mcp read' })
     .setProtectedHeader({ alg, kid: alg })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)
-    .setSubject(options.sub ?? `user-${randomBytes(4).toString('hex')}`)
     .setJti(options.jti ?? randomBytes(8).toString('hex'))
     .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '5m')
-    .sign(keys.get(alg)!);
+    .setExpirationTime(options.expiresIn ?? '5m');
+  if (options.sub !== null) jwt.setSubject(options.sub ?? `user-${randomBytes(4).toString('hex')}`);
+  return jwt.sign(keys.get(alg)!);
 }
 
 async function post(
@@ -196,14 +197,14 @@ describe('gateway auth', () => {
     expect((await post(`Bearer ${forged}`)).status).toBe(401);
   });
 
-  it('refuses revoked tokens (jti, sub, API key id) as soon as the revocation file changes', async () => {
+  it('refuses revoked tokens (jti:, jwt:ISSUER:SUB, key:) as soon as the revocation file changes', async () => {
     const jti = `jti-${randomBytes(4).toString('hex')}`;
     const sub = `sub-${randomBytes(4).toString('hex')}`;
     const byJti = `Bearer ${await token({ jti })}`;
     const bySub = `Bearer ${await token({ sub })}`;
     expect((await post(byJti)).status).toBe(200);
     expect((await post(bySub)).status).toBe(200);
-    writeFileSync(revocationFile, `# revoked\n${jti}\n${sub}\nci\n`);
+    writeFileSync(revocationFile, `# revoked\njti:${jti}\njwt:${ISSUER}:${sub}\nkey:ci\n`);
     await new Promise((resolve) => setTimeout(resolve, 250));
     for (const bearer of [byJti, bySub, `Bearer ${API_KEY}`]) {
       const res = await post(bearer);
@@ -235,6 +236,46 @@ describe('gateway auth', () => {
     await client.close();
   });
 
+  it('refuses tokens without sub (401 saying so), so a jti=victim token cannot join sub=victim', async () => {
+    const victim = `victim-${randomBytes(4).toString('hex')}`;
+    const owner = `Bearer ${await token({ sub: victim })}`;
+    const { client, transport } = await connectClient(gw.url('conf'), { authorization: owner });
+    for (const intruder of [await token({ sub: null, jti: victim }), await token({ sub: null })]) {
+      const res = await fetch(gw.url('conf'), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${intruder}`,
+          'mcp-session-id': transport.sessionId ?? '',
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain(
+        'error_description="the token has no sub claim, which names its principal (auth.jwt.principalClaim)"',
+      );
+      expect(await res.text()).toContain('no sub claim');
+    }
+    await client.ping();
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('refuses to start (exit 2) on a revocation line that does not say what it revokes', async () => {
+    const file = path.join(tmpRoot('auth-revoked'), 'revoked.txt');
+    writeFileSync(file, '# revoked\nkey:ci\nvictim\n');
+    await expect(
+      startGateway({
+        auth: { apiKeys: [{ id: 'ci', sha256: sha256(API_KEY) }], revocationFile: file },
+        servers: { conf: conformanceServer('none') },
+      }),
+    ).rejects.toThrow(
+      /exited with 2[\s\S]*revoked\.txt:3: "victim" does not say what it revokes: write key:ID \(an API key\), jwt:ISSUER:SUBJECT/,
+    );
+  });
+
   it('rate-limits per token with 429 and Retry-After', async () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
@@ -253,7 +294,9 @@ describe('gateway auth', () => {
     // Another credential is not affected.
     expect((await post(`Bearer ${await token()}`)).status).toBe(200);
     const metrics = await (await fetch(`${gw.base}/metrics`)).text();
-    expect(metricValue(metrics, 'mcp_warden_rate_limited_total', 'principal="key:rate"')).toBe(2);
+    // Principal ids stay out of /metrics unless metrics.principalLabels says otherwise.
+    expect(metricValue(metrics, 'mcp_warden_rate_limited_total', 'principal="api-key"')).toBe(2);
+    expect(metrics).not.toContain('key:rate');
     expect(metricValue(metrics, 'mcp_warden_auth_failures_total', 'reason="revoked"')).toBeGreaterThanOrEqual(
       3,
     );

@@ -59,14 +59,14 @@ describe('RevocationList', () => {
   it('re-reads the file when it changes; a missing file revokes nothing', async () => {
     const file = path.join(tmpRoot('revoke'), 'revoked.txt');
     const list = new RevocationList(file, 0);
-    expect(list.has('a')).toBe(false);
-    writeFileSync(file, 'a # a comment\n\n# b\n');
-    expect(list.has('a')).toBe(true);
-    expect(list.has('b', undefined)).toBe(false);
+    expect(list.has('key:a')).toBe(false);
+    writeFileSync(file, 'key:a # a comment\n\n# jti:b\n');
+    expect(list.has('key:a')).toBe(true);
+    expect(list.has('jti:b', undefined)).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    writeFileSync(file, 'b\n');
-    expect(list.has('a')).toBe(false);
-    expect(list.has(undefined, 'b')).toBe(true);
+    writeFileSync(file, 'jti:b\n');
+    expect(list.has('key:a')).toBe(false);
+    expect(list.has(undefined, 'jti:b')).toBe(true);
   });
 });
 
@@ -89,7 +89,7 @@ describe('Authenticator', () => {
         .sign(key);
     expect(await a.authenticate(`Bearer ${await sign('aud')}`)).toMatchObject({
       ok: true,
-      principal: { kind: 'jwt', id: 'sub:u' },
+      principal: { kind: 'jwt', id: 'jwt:https://i:u' },
     });
     expect(await a.authenticate(`Bearer ${await sign('other')}`)).toMatchObject({
       ok: false,

@@ -58,6 +58,40 @@ describe('LineWriter', () => {
     expect(source.isPaused()).toBe(false);
   });
 
+  it("pauses the client past maxBytes of the warden's own unread lines, never for lines passing through", async () => {
+    const server = new PassThrough();
+    const client = new PassThrough();
+    server.resume();
+    client.resume();
+    const held: Array<() => void> = [];
+    const out = new Writable({
+      highWaterMark: 16,
+      write(_chunk, _encoding, callback) {
+        held.push(callback);
+      },
+    });
+    const writer = new LineWriter(out);
+    writer.setSource(server);
+    writer.holdOwnWrites(client, 100);
+    // A flood passing through fills the destination: the server is paused, the client is not.
+    for (let i = 0; i < 20; i++) writer.write(Buffer.from(`server line ${i}\n`));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.isPaused()).toBe(true);
+    expect(client.isPaused()).toBe(false);
+    // The warden's own answers: up to 100 bytes may wait, then the client is paused too.
+    for (let i = 0; i < 3; i++) writer.writeOwn(Buffer.from(`answer ${i}`.padEnd(29, '.') + '\n'));
+    expect(client.isPaused()).toBe(false);
+    writer.writeOwn(Buffer.from('answer 3 ..........\n'));
+    expect(client.isPaused()).toBe(true);
+    // Once everything drains, both flow again.
+    while (held.length > 0) {
+      held.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(server.isPaused()).toBe(false);
+    expect(client.isPaused()).toBe(false);
+  });
+
   it('end() while corked still delivers everything', async () => {
     const { out, batches } = recorder();
     const finished = new Promise((resolve) => out.on('finish', resolve));
