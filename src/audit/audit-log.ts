@@ -12,6 +12,7 @@ import { GENESIS_HASH, HashChain, hashLine } from './hash-chain.ts';
 export class AuditLog {
   readonly #logger: Logger;
   readonly #chain: HashChain;
+  readonly #listeners: Array<(event: AuditEvent) => void> = [];
 
   /** `file` undefined means stderr. Appending to an existing file continues its chain. */
   constructor(session: string, file?: string) {
@@ -40,6 +41,12 @@ export class AuditLog {
     if (typeof safe.detail === 'string') safe.detail = redactDetail(safe.detail);
     if (typeof safe.reason === 'string') safe.reason = redactDetail(safe.reason, 300);
     this.#logger.info(safe);
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  /** Also hand every event written from now on to `listener`, after it is logged (`mcp-warden learn`). */
+  onEvent(listener: (event: AuditEvent) => void): void {
+    this.#listeners.push(listener);
   }
 
   /** Hash of the last line written (for tests). */

@@ -90,7 +90,40 @@ export type AuditEvent =
       reason: string;
     }
   /** One connection through the egress proxy (src/network), when it ends. */
-  | ConnectionEvent;
+  | ConnectionEvent
+  /** policy.approve (src/supervisor/approvals.ts): one event per question and per decision. */
+  | ApprovalEvent;
+
+/**
+ * An approval step. `requested`: the warden asked the client (elicitation/create). The others are
+ * decisions: `allowed-once` / `allowed-session` (the user accepted), `allowed-by-session` (an earlier
+ * "allow for this session" covered it, nobody was asked), `allowed-by-fallback` (the client cannot ask
+ * and approveFallback is "allow"), `declined` / `cancelled` / `timed-out` / `unavailable` (the client
+ * cannot ask) / `failed` (the client answered with an error or nonsense), each also a deny verdict.
+ * Never the arguments: only the tool, the matching approve entry and the path that matched it.
+ */
+export interface ApprovalEvent {
+  event: 'approval';
+  decision:
+    | 'requested'
+    | 'allowed-once'
+    | 'allowed-session'
+    | 'allowed-by-session'
+    | 'allowed-by-fallback'
+    | 'declined'
+    | 'cancelled'
+    | 'timed-out'
+    | 'unavailable'
+    | 'failed';
+  tool: string;
+  /** The policy.approve entry that matched, as the profile spells it. */
+  entry: string;
+  /** For a `paths` entry: the path that matched (redacted detail: truncated, escaped). */
+  detail?: string;
+  /** Milliseconds from the question to the answer (decisions on a question only). */
+  waitedMs?: number;
+  reason?: string;
+}
 
 /**
  * Make a short, single-line, escape-free string safe for logs: the same escaping as wire error

@@ -28,6 +28,21 @@ export interface RunArgs {
   name?: string | undefined;
   /** `--strict-protocol`: any non-JSON line on the server stdout is a breach (policy.strayOutput.strict). */
   strictProtocol?: boolean;
+  /**
+   * `--learn FILE` (`mcp-warden learn --out FILE`): observe the session and write a least-privilege
+   * profile to FILE and its report beside it (src/learn). Undefined: no learning.
+   */
+  learn?: string | undefined;
+  /**
+   * `--learn-network` (with --learn only): while learning, the egress proxy lets the server reach any
+   * public host (private addresses still need allowPrivate) and records each one. Undefined/false:
+   * only the hosts the profile and --allow-host allow; the others are reported as "would need".
+   */
+  learnNetwork?: boolean;
+  /** `--record FILE`: append the session's messages and verdicts to FILE (src/replay). Undefined: none. */
+  record?: string | undefined;
+  /** `--record-contents` (with --record only): keep file contents in the record (dropped by default). */
+  recordContents?: boolean;
   /** The server command: COMMAND [ARGS...], never empty. */
   command: string[];
 }
@@ -47,6 +62,10 @@ const RUN_OPTIONS = {
   'allow-host': { type: 'string', multiple: true },
   name: { type: 'string' },
   'strict-protocol': { type: 'boolean' },
+  learn: { type: 'string' },
+  'learn-network': { type: 'boolean' },
+  record: { type: 'string' },
+  'record-contents': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -100,8 +119,44 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
     allowHost: values['allow-host'] ?? [],
     name: values.name,
     strictProtocol: values['strict-protocol'] ?? false,
+    ...learnArgs(values.learn, values['learn-network'] ?? false),
+    ...recordArgs(values.record, values['record-contents'] ?? false),
     command,
   };
+}
+
+function learnArgs(file: string | undefined, network: boolean): Pick<RunArgs, 'learn' | 'learnNetwork'> {
+  if (file === undefined) {
+    if (network) {
+      throw new WardenError('usage', '--learn-network only applies while learning', {
+        hint: 'use mcp-warden learn --out PROFILE.json --learn-network -- COMMAND (or run --learn PROFILE.json)',
+      });
+    }
+    return {};
+  }
+  if (file === '' || file.endsWith('/')) {
+    throw new WardenError('usage', `--learn/--out "${file}": must name the profile file to write`, {
+      hint: 'e.g. --out ./my-server.profile.json',
+    });
+  }
+  return { learn: file, learnNetwork: network };
+}
+
+function recordArgs(file: string | undefined, contents: boolean): Pick<RunArgs, 'record' | 'recordContents'> {
+  if (file === undefined) {
+    if (contents) {
+      throw new WardenError('usage', '--record-contents only applies with --record FILE', {
+        hint: 'add --record FILE, or leave out --record-contents',
+      });
+    }
+    return {};
+  }
+  if (file === '' || file.endsWith('/')) {
+    throw new WardenError('usage', `--record "${file}": must name the file to write the record to`, {
+      hint: 'e.g. --record ./session.jsonl',
+    });
+  }
+  return { record: file, recordContents: contents };
 }
 
 function firstPositional(argv: readonly string[]): number {

@@ -25,6 +25,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./wrap.ts')).wrapCommand(rest);
     case 'unwrap':
       return (await import('./wrap.ts')).unwrapCommand(rest);
+    case 'learn':
+      return (await import('./learn.ts')).learnCommand(rest);
+    case 'replay':
+      return (await import('./replay.ts')).replayCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -36,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     default:
       throw new WardenError('usage', `unknown command "${command}"`, {
-        hint: 'commands: run, explain, doctor, gateway, scan, wrap, unwrap, image build, audit verify (see mcp-warden --help)',
+        hint: 'commands: run, explain, doctor, gateway, scan, wrap, unwrap, learn, replay, image build, audit verify (see mcp-warden --help)',
       });
   }
 }

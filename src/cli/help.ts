@@ -11,6 +11,8 @@ Usage:
   mcp-warden unwrap [--config FILE]                  restore it byte for byte
   mcp-warden image build [--runtime node] [--force]  build the offline sandbox image (docker, gvisor)
   mcp-warden audit verify FILE                       check an audit log's hash chain
+  mcp-warden learn [options] --out PROFILE -- COMMAND  observe a session, write a least-privilege profile
+  mcp-warden replay --profile P FILE...              re-decide recorded sessions (run --record) under P
 
 Run "mcp-warden run --help" for the options.
 Exit status: 0 normal end, 2 usage/config error, 69 backend unavailable, 70 sandbox killed after a breach,
@@ -38,9 +40,39 @@ Options:
   --cpus N                CPU limit
   --timeout MS            wall-clock limit per request (default 600000)
   --lock FILE             tool pins written by mcp-warden scan: a changed or new tool is withheld
+  --record FILE           append the session's messages, verdicts and connections to FILE (JSONL, mode
+                          0600; secrets redacted, file contents dropped) for mcp-warden replay
+  --record-contents       keep file contents (tool and resource read results) in the record
+  --learn FILE            observe the session and write a least-privilege profile to FILE, with its
+                          report (FILE.report.md, .json) beside it; see mcp-warden learn --help
+  --learn-network         with --learn: the egress proxy lets the server reach any public host and records
+                          it (default: only the hosts the profile and --allow-host allow; others reported)
   -h, --help              this help
 
 stdout carries the MCP protocol only; logs and warnings go to stderr.`;
+
+export const LEARN_HELP = `Usage: mcp-warden learn [run options] --out PROFILE.json [--learn-network] -- COMMAND [ARGS...]
+
+Runs the server exactly as mcp-warden run would (same sandbox, same policy, stdout the MCP channel),
+while recording what it needed. When the client closes (or on SIGINT/SIGTERM) it writes PROFILE.json,
+a least-privilege profile, and PROFILE.report.md/.json, the calls and connections behind each setting:
+  roots              only the directories the requests named (:ro unless a writing tool used them)
+  policy.tools.allow exactly the tools called
+  network.allow      exactly the host:port pairs the egress proxy carried (false when none)
+  env                the variable names the server was given
+  limits             memory and threads from the observed peaks with a margin (bwrap, none)
+What the policy, the proxy or the sandbox refused while learning is listed as "would need", not granted.
+
+The server runs in a real sandbox: learn refuses the none backend unless --profile none is given.
+Network while learning: the hosts the profile and --allow-host allow (others are refused and
+reported); --learn-network lets any public host through the proxy and records it (private, loopback and
+metadata addresses still need the profile's allowPrivate).
+
+Options: every mcp-warden run option (see mcp-warden run --help), and
+  --out FILE              where to write the learned profile (required)
+  --learn-network         see above
+
+Then review it and enforce it: mcp-warden run --profile PROFILE.json -- COMMAND`;
 
 export const IMAGE_HELP = `Usage: mcp-warden image build [--runtime node] [--force]
 

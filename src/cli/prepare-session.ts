@@ -17,6 +17,8 @@ import { cacheDir } from '../util/cache-dir.ts';
 import { stateDir } from '../util/state-dir.ts';
 import { parseEnvArg, type RunArgs } from './args.ts';
 import { envPathWarnings } from './env-path-warnings.ts';
+import { narrowRoots } from './narrow-roots.ts';
+import { learningEgress, learningNetwork } from '../learn/learning-network.ts';
 import {
   checkConfirmations,
   describeResolution,
@@ -74,10 +76,12 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   const { profile, backend } = await selectProfile(args, cache, options.probe ?? true, options.skipBackends);
   applyOverrides(profile, args);
   if (options.network !== undefined) profile.network = options.network;
-  const { resolutions: rootResolutions, recordedRw } = resolveRoots(args, options, warnings);
+  if (args.learnNetwork === true) profile.network = learningNetwork(profile.network, profile.name);
+  const { resolutions: rootResolutions, recordedRw } = resolveRoots(args, profile, options, warnings);
   const roots = rootResolutions.map(toResolvedRoot);
-  const env = buildEnv(args.env, options.hostEnv, warnings);
+  const env = buildEnv(withProfileEnv(args.env, profile.env), options.hostEnv, warnings);
   const egress = planEgress(profile.network, args.allowHost ?? [], backend.name, warnings);
+  if (args.learnNetwork === true) egress.mode = learningEgress(egress.mode);
   const spec = await buildLaunchSpec({
     command: args.command,
     roots,
@@ -171,6 +175,7 @@ function applyOverrides(profile: Profile, args: RunArgs): void {
  */
 function resolveRoots(
   args: RunArgs,
+  profile: Profile,
   options: PrepareOptions,
   warnings: string[],
 ): { resolutions: RootResolution[]; recordedRw: string[] } {
@@ -178,8 +183,19 @@ function resolveRoots(
   const onWarning = (line: string): void => void warnings.push(line);
   const recordedRw = readRwRoots(state, onWarning);
   const allowSymlink = args.allowRootSymlink ?? [];
-  const resolutions = args.roots.map((value) => resolveRoot(value, { recordedRw, allowSymlink }));
-  checkConfirmations(allowSymlink, resolutions);
+  const given = args.roots.map((value) => resolveRoot(value, { recordedRw, allowSymlink }));
+  checkConfirmations(allowSymlink, given);
+  const limits = profile.roots?.map((value, i) => {
+    try {
+      return resolveRoot(value, { recordedRw, allowSymlink });
+    } catch (error) {
+      if (!(error instanceof WardenError)) throw error;
+      throw new WardenError('config', `profile "${profile.name}" roots[${i}]: ${error.message}`, {
+        ...(error.hint === undefined ? {} : { hint: error.hint }),
+      });
+    }
+  });
+  const resolutions = narrowRoots(given, limits, profile.name);
   for (const root of resolutions) {
     const line = describeResolution(root);
     if (line !== undefined) warnings.push(line);
@@ -189,6 +205,13 @@ function resolveRoots(
     recordRwRoots(state, rw, recordedRw, onWarning);
   }
   return { resolutions, recordedRw };
+}
+
+/** The --env values, then the profile's `env` names not already given (taken from the warden's environment). */
+function withProfileEnv(specs: readonly string[], names: readonly string[] | undefined): string[] {
+  if (names === undefined) return [...specs];
+  const given = new Set(specs.map((spec) => parseEnvArg(spec).name));
+  return [...specs, ...names.filter((name) => !given.has(name))];
 }
 
 function buildEnv(

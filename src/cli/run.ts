@@ -22,6 +22,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const first = await prepareSession(args, { hostEnv: process.env, onProgress });
   for (const warning of first.warnings) warn(warning);
   if (args.auditLog !== undefined) checkWritable(args.auditLog);
+  // --record FILE (src/replay): opened before anything launches; it never goes to stdout, the MCP channel.
+  const recording = args.record === undefined ? undefined : await import('./run-record.ts');
+  const record = await recording?.openRecord(args, process.env, warn);
+  // --learn FILE (src/learn): refuses an unisolated backend and an unwritable FILE before any launch.
+  const learning = args.learn === undefined ? undefined : await import('../learn/learner.ts');
+  const learner = learning?.Learner.start(args, first);
   // Last line of defence: whatever path the warden exits by, no sandbox process outlives it.
   process.on('exit', killAllNow);
   // The egress proxy listens before the sandbox starts (bwrap mounts its socket's directory).
@@ -61,6 +67,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const sessionId = process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex');
   const logger = createLogger().child({ session: sessionId });
   const audit = new AuditLog(sessionId, args.auditLog);
+  learner?.attach(audit, prepared);
   const session = new Session({
     sessionId,
     profile: prepared.profile,
@@ -74,6 +81,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     clientIn: process.stdin,
     clientOut: process.stdout,
     serverLog: process.stderr,
+    ...(record ? { tap: record } : {}),
+    ...(learner ? { observe: learner.observe } : {}),
   });
   let interrupts = 0;
   const stop = (signal: NodeJS.Signals): void => {
@@ -87,20 +96,31 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   // otherwise a shutdown step waiting on nothing but a child exit or an unref'd timer lets Node exit
   // early with status 0, losing the breach status and the session.end event.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  let exitCode: number | undefined;
   try {
+    if (record) await recording?.startRecord(record, sessionId, prepared, args);
     // session.start is written synchronously when run() begins; the roots' resolutions follow it.
     const running = session.run();
     auditRootResolutions(audit, prepared);
     for (const fallback of fallbacks) audit.write({ event: 'backend.fallback', ...fallback });
     egress?.attach({
-      audit: (event) => audit.write(event),
+      audit: (event) => {
+        audit.write(event);
+        record?.network(event);
+      },
       // network.onDeny "kill": a refused connection is a server breach (kill verdict, exit 70 or restart).
       breach: (rule, reason) => session.breach(rule, reason),
     });
-    return await running;
+    exitCode = await running;
+    return exitCode;
   } finally {
     clearInterval(keepAlive);
     await egress?.close();
+    // After the proxy's last connection events; without an exit status the record just stops.
+    if (exitCode !== undefined) record?.end(exitCode);
+    // Likewise: the learned profile and its report go to files, the summary to stderr (stdout is MCP).
+    if (exitCode !== undefined) learner?.finish(exitCode, warn);
+    record?.close();
   }
 }
 

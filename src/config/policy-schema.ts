@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApproveFallbackSchema, ApproveListSchema, ApproveTimeoutSchema } from './approve-schema.ts';
 import { SEVERITIES } from './severities.ts';
 
 /**
@@ -201,6 +202,9 @@ export const PolicySchema = z
         'Stray output: a line on the server stdout that is not JSON at all (a forgotten console.log, a banner) is dropped, never forwarded',
       ),
     guards: GuardsSchema.prefault({}),
+    approve: ApproveListSchema,
+    approveFallback: ApproveFallbackSchema,
+    approveTimeoutMs: ApproveTimeoutSchema,
   })
   .strict()
   .describe('What the policy engine allows through');

@@ -53,6 +53,25 @@ export const ProfileSchema = z
       .enum(['kill', 'restart'])
       .default('kill')
       .describe('kill: exit 70 after a server breach; restart: start a fresh sandbox on the next request'),
+    roots: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^\/.*?(?::ro)?$/,
+            'must be an absolute directory, optionally followed by :ro (/data/project:ro)',
+          ),
+      )
+      .optional()
+      .describe(
+        'Directories this profile limits the server to (PATH or PATH:ro, as written by `mcp-warden learn`); unset: no limit. Without --root they are the roots; each --root is narrowed to them (the deeper path, :ro when either is) and one outside all of them is refused',
+      ),
+    env: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'))
+      .optional()
+      .describe(
+        "Environment variable names passed to the server from the warden's environment, like --env NAME (as written by `mcp-warden learn`); unset: only those given with --env",
+      ),
     readOnlyPaths: z
       .array(z.string().startsWith('/', 'must be an absolute path'))
       .default([])

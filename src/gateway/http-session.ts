@@ -226,6 +226,7 @@ export class HttpSession {
           plan: launched.plan,
           firstSandbox: Promise.resolve(launched.sandbox),
           command: config.command,
+          serverLabel: `${name} (gateway server)`,
           policy,
           audit,
           logger: options.logger.child({ session: sessionId, server: name }),

@@ -28,6 +28,11 @@ export interface EgressPolicy {
   onDeny: 'deny' | 'kill';
   /** Normalised name → address, used instead of DNS (curl's --resolve). */
   resolve: ReadonlyMap<string, IpAddress>;
+  /**
+   * `mcp-warden learn --learn-network` only: every host passes the allowlist (deny entries and the
+   * address checks still apply), so the proxy records what the server needs. Undefined/false: never.
+   */
+  anyHost?: boolean;
 }
 
 export type Decision = { allow: true } | { allow: false; rule: NetworkRuleId; reason: string };
@@ -111,7 +116,8 @@ export function decideTarget(policy: EgressPolicy, target: Target, port: number)
       rule: 'network.host-not-allowed',
       reason: `${shown} is denied by network.deny "${denied.text}"`,
     };
-  if (policy.allow.some((p) => patternMatches(p, target, port))) return { allow: true };
+  if (policy.anyHost === true || policy.allow.some((p) => patternMatches(p, target, port)))
+    return { allow: true };
   const otherPort = policy.allow.some((p) => p.ports.some((q) => q !== port && patternMatches(p, target, q)));
   return {
     allow: false,

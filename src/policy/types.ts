@@ -35,7 +35,9 @@ export type RuleId =
   | 'auth.revoked'
   | 'auth.expired'
   /** Gateway: the client deleted its session (DELETE) while this request was in flight. */
-  | 'session.deleted';
+  | 'session.deleted'
+  /** policy.approve: the user declined or cancelled, the approval timed out, or the client cannot ask. */
+  | 'approval.declined';
 
 /**
  * The outcome of one policy decision.

@@ -8,6 +8,7 @@ import type {
   Direction,
   PolicyContext,
   RuleId,
+  SessionView,
   ToolsReview,
   Verdict,
   WithheldDefinition,
@@ -17,9 +18,11 @@ import { LineFramer } from '../protocol/line-framer.ts';
 import { parseLine } from '../protocol/parse-line.ts';
 import { encodeLine, policyError, terminatedError } from '../protocol/wire-errors.ts';
 import type { Backend, Sandbox, SandboxPlan } from '../sandboxes/types.ts';
+import { Approvals } from './approvals.ts';
 import { LineWriter } from './client-writer.ts';
 import { SandboxLink } from './sandbox-link.ts';
 import { SessionState } from './session-state.ts';
+import type { SessionTap } from './session-tap.ts';
 import { startupHint } from './startup-hint.ts';
 import { StrayOutput } from './stray-output.ts';
 
@@ -48,6 +51,8 @@ export interface SessionOptions {
   serverLog: Writable;
   /** The user's server command as given (for the audit log). */
   command: string[];
+  /** How approval prompts name the server (the gateway's server name); default: the command. */
+  serverLabel?: string;
   /** The first sandbox, when the caller launched it early; later generations are launched here. */
   firstSandbox?: Promise<Sandbox>;
   /**
@@ -56,6 +61,14 @@ export interface SessionOptions {
    * server could not finish and the final flush would wait on a client that may never read again.
    */
   onEnding?: () => void;
+  /** Sees every message and verdict (run --record); undefined: nothing observes the session. */
+  tap?: SessionTap;
+  /**
+   * Called with every client message the policy decided, its verdict, and the session's view and
+   * policy context at that moment (`mcp-warden learn` reads paths as the policy anchored them, which
+   * needs the tools' schemas from the view). Must not throw nor keep `state`. Undefined: none.
+   */
+  observe?: (message: JsonRpcMessage, verdict: Verdict, state: SessionView, ctx: PolicyContext) => void;
 }
 
 type Phase = 'running' | 'down' | 'ending' | 'ended';
@@ -113,6 +126,8 @@ export class Session {
   /** The current sandbox answered initialize: until then, its exit is a start-up failure. */
   #started = false;
   readonly #stray: StrayOutput;
+  /** policy.approve: calls held while the user is asked through the client. */
+  readonly #approvals: Approvals;
   #strayTimer: NodeJS.Timeout | undefined;
   /** A breach told before the sandbox was linked (see breach()). */
   #deferredBreach: { rule: RuleId; reason: string } | undefined;
@@ -123,7 +138,24 @@ export class Session {
     this.#o = options;
     this.#toClient = new LineWriter(options.clientOut);
     this.#toClient.holdOwnWrites(options.clientIn, MAX_OWN_PENDING_TO_CLIENT);
+    const tap = options.tap;
+    if (tap) {
+      // Every answer the warden writes itself goes through writeOwn, wherever it is written from.
+      const writeOwn = this.#toClient.writeOwn.bind(this.#toClient);
+      this.#toClient.writeOwn = (line: Buffer): void => {
+        tap.own('client', line);
+        writeOwn(line);
+      };
+    }
     this.#stray = new StrayOutput(options.profile.policy.strayOutput);
+    this.#approvals = new Approvals({
+      policy: options.policy,
+      state: this.#state,
+      audit: options.audit,
+      serverLabel: options.serverLabel ?? options.command.join(' '),
+      toClient: (line) => this.#toClient.writeOwn(line),
+      forward: (id, tool, line) => this.#forwardApproved(id, tool, line),
+    });
   }
 
   /** Start the sandbox and pump both directions. Resolves with the process exit status. */
@@ -187,6 +219,9 @@ export class Session {
       await link.reported;
     }
     this.#answerInFlight(rule, `session ended: ${reason}`);
+    this.#approvals.close((id) =>
+      this.#toClient.writeOwn(encodeLine(terminatedError(id, rule, `session ended: ${reason}`))),
+    );
     this.#auditStrayBurst();
     await this.#toClient.flush();
     this.#o.audit.write({ event: 'session.end', reason, exitCode });
@@ -206,7 +241,10 @@ export class Session {
       maxServerBytes: this.#o.profile.policy.limits.serverMessageBytes,
       serverLog: this.#o.serverLog,
       onLine: (line) => this.#onServerLine(line),
-      onOversize: (bytes) => this.#serverBreach('size.message', `server message exceeds ${bytes} bytes`),
+      onOversize: (bytes) => {
+        this.#o.tap?.invalid('server', 'size.message', `server message exceeds ${bytes} bytes`);
+        this.#serverBreach('size.message', `server message exceeds ${bytes} bytes`);
+      },
       onExit: (info) => {
         const expected = this.#link !== link || this.#phase !== 'running';
         const startup = !expected && !this.#started && !info.limit;
@@ -257,11 +295,14 @@ export class Session {
       this.#clientViolation(parsed.id, parsed.rule, parsed.reason);
       return;
     }
+    if (this.#screenOwn(parsed.message)) return;
     const verdict = decide(
       { direction: 'client', message: parsed.message, bytes: line.length },
       this.#state,
       this.#o.policy,
     );
+    this.#o.tap?.message('client', parsed.value, line.length, verdict);
+    this.#o.observe?.(parsed.message, verdict, this.#state, this.#o.policy);
     if (verdict.action !== 'allow') {
       this.#clientVerdict(parsed.message, verdict);
       return;
@@ -269,14 +310,55 @@ export class Session {
     const out = verdict.rewrite ? encodeLine(verdict.rewrite) : withNewline(line);
     const { kind, message } = parsed.message;
     if (kind === 'request') {
+      if (message.method === 'tools/call' && this.#approvals.screen(message, out)) return;
       this.#trackClientRequest(message.id, message.method, toolName(message.params));
-      if (message.method === 'initialize') this.#initialize = { id: message.id, raw: out };
+      if (message.method === 'initialize') {
+        this.#initialize = { id: message.id, raw: out };
+        this.#approvals.noteClientInitialize(message.params);
+      }
     } else if (kind === 'notification') {
       if (message.method === 'notifications/initialized') this.#sawInitialized = true;
+      // A held call the client gave up on: the server never saw it, so neither does the cancel.
+      if (
+        message.method === 'notifications/cancelled' &&
+        this.#approvals.cancelHeld(requestIdOf(message.params))
+      )
+        return;
     } else if (message.id !== null) {
       this.#state.serverInFlight.delete(idKey(message.id));
     }
     this.#toServer(out);
+  }
+
+  /**
+   * The warden's own share of the client's messages (policy.approve): an answer to one of its approval
+   * requests is consumed here, never forwarded; a request reusing the id of a held call is a duplicate.
+   * True when the message was dealt with.
+   */
+  #screenOwn(message: JsonRpcMessage): boolean {
+    if (message.kind === 'result' || message.kind === 'error') {
+      if (!this.#approvals.owns(message.message.id)) return false;
+      this.#approvals.onClientResponse(message);
+      return true;
+    }
+    if (message.kind === 'request' && this.#approvals.holds(message.message.id)) {
+      const reason = `request id ${JSON.stringify(message.message.id).slice(0, 80)} is already waiting for approval`;
+      this.#clientVerdict(message, { action: 'deny', rule: 'protocol.duplicate-id', reason });
+      return true;
+    }
+    return false;
+  }
+
+  /** The user approved a held call: forward it now (answered -32002 if the session is ending). */
+  #forwardApproved(id: JsonRpcId, tool: string, line: Buffer): void {
+    if (this.#phase === 'ending' || this.#phase === 'ended') {
+      this.#toClient.writeOwn(
+        encodeLine(terminatedError(id, 'sandbox.exited', 'session ended: approved too late')),
+      );
+      return;
+    }
+    this.#trackClientRequest(id, 'tools/call', tool.slice(0, 128));
+    this.#toServer(line);
   }
 
   #trackClientRequest(id: JsonRpcId, method: string, tool: string | undefined, internal = false): void {
@@ -355,6 +437,7 @@ export class Session {
   }
 
   #clientViolation(id: JsonRpcId | undefined, rule: RuleId, reason: string): void {
+    this.#o.tap?.invalid('client', rule, reason);
     this.#audit('client', { action: 'deny', rule, reason });
     this.#toClient.writeOwn(encodeLine(policyError(id ?? null, rule, reason)));
     if (this.#o.profile.onClientBreach === 'kill') this.#breach(rule, reason);
@@ -384,6 +467,7 @@ export class Session {
         this.#onStrayLine(line.length);
         return;
       }
+      this.#o.tap?.invalid('server', parsed.rule, parsed.reason);
       this.#serverBreach(parsed.rule, `server sent an invalid message: ${parsed.reason}`);
       return;
     }
@@ -393,6 +477,7 @@ export class Session {
       this.#state,
       this.#o.policy,
     );
+    this.#o.tap?.message('server', parsed.value, line.length, verdict);
     const { kind, message } = parsed.message;
     if (verdict.action === 'kill') {
       this.#serverBreach(
@@ -414,7 +499,10 @@ export class Session {
     if (verdict.withheld) this.#auditWithheld(verdict.withheld);
     if (kind === 'result' || kind === 'error') {
       const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
-      if (request?.method === 'initialize') this.#started = true;
+      if (request?.method === 'initialize') {
+        this.#started = true;
+        if (kind === 'result') this.#approvals.noteServerInitialize(message.result);
+      }
       if (request?.method === 'tools/list' && kind === 'result')
         this.#state.learnTools(learnTools(message.result));
       if (request?.internal) {
@@ -543,7 +631,9 @@ export class Session {
     this.#relist = 'in-flight';
     const id = `mcp-warden-relist-${++this.#relists}`;
     this.#trackClientRequest(id, 'tools/list', undefined, true);
-    this.#toServer(encodeLine({ jsonrpc: '2.0', id, method: 'tools/list' }));
+    const line = encodeLine({ jsonrpc: '2.0', id, method: 'tools/list' });
+    this.#o.tap?.own('server', line);
+    this.#toServer(line);
   }
 
   /** The re-list in flight was answered or timed out: send the one that was asked for meanwhile. */
@@ -626,7 +716,9 @@ export class Session {
     const replayId = `mcp-warden-replay-${this.#generation}`;
     const request = JSON.parse(this.#initialize.raw.toString('utf8')) as Record<string, unknown>;
     this.#trackClientRequest(replayId, 'initialize', undefined, true);
-    this.#link?.write(encodeLine({ ...request, id: replayId }));
+    const line = encodeLine({ ...request, id: replayId });
+    this.#o.tap?.own('server', line);
+    this.#link?.write(line);
   }
 
   #finishReplay(): void {
@@ -691,6 +783,12 @@ function withNewline(line: Buffer): Buffer {
   return Buffer.concat([line, NEWLINE]);
 }
 const NEWLINE = Buffer.from('\n');
+
+function requestIdOf(params: unknown): unknown {
+  return typeof params === 'object' && params !== null
+    ? (params as { requestId?: unknown }).requestId
+    : undefined;
+}
 
 function toolName(params: unknown): string | undefined {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -110,6 +111,8 @@ export interface WardenOptions {
   auditLog?: string;
   /** Environment of the warden process itself (default: this process's environment). */
   wardenEnv?: NodeJS.ProcessEnv;
+  /** Capabilities the SDK client declares in initialize (startWarden; default: none). */
+  clientCapabilities?: ClientCapabilities;
 }
 
 /** `run` argv (without node and the entry) for these options. */
@@ -153,7 +156,10 @@ export async function startWarden(opts: WardenOptions): Promise<StartedWarden> {
   });
   const entry: Tracked = { child: undefined, pid: () => transport.pid, perTest: inTest() };
   tracked.add(entry);
-  const client = new Client({ name: 'mcp-warden-e2e', version: '1.0.0' });
+  const client = new Client(
+    { name: 'mcp-warden-e2e', version: '1.0.0' },
+    opts.clientCapabilities ? { capabilities: opts.clientCapabilities } : undefined,
+  );
   try {
     await client.connect(transport);
   } catch (error) {

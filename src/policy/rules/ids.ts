@@ -1,5 +1,6 @@
 import type { JsonRpcId } from '../../protocol/json-rpc.ts';
 import { idKey } from '../../protocol/json-rpc.ts';
+import { isWardenClientRequestId, WARDEN_CLIENT_REQUEST_PREFIX } from '../../protocol/warden-ids.ts';
 import type { SessionView } from '../types.ts';
 import { clip, reject } from './shared.ts';
 import type { Rejection } from './shared.ts';
@@ -26,8 +27,19 @@ export function checkClientRequestId(id: JsonRpcId, state: SessionView): Rejecti
   return undefined;
 }
 
-/** A server request must not reuse an id the client has not answered yet. */
+/**
+ * A server request must not reuse an id the client has not answered yet, nor take an id from the
+ * warden's own reserved space (its approval requests to the client): the client's answer to that id
+ * goes to the warden, so the server could otherwise see or steal an approval.
+ */
 export function checkServerRequestId(id: JsonRpcId, state: SessionView): Rejection | undefined {
+  if (isWardenClientRequestId(id)) {
+    return reject(
+      'kill',
+      'protocol.duplicate-id',
+      `server request id ${show(id)} uses the prefix the warden reserves for its own requests (${WARDEN_CLIENT_REQUEST_PREFIX})`,
+    );
+  }
   if (!state.serverInFlight.has(idKey(id))) return undefined;
   return reject('kill', 'protocol.duplicate-id', `server request id ${show(id)} is already in flight`);
 }

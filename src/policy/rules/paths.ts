@@ -53,12 +53,14 @@ export function checkRequestPaths(
   });
 }
 
-function roleOf(isKey: boolean, argument: string | undefined, tool: ToolInfo | undefined): Role {
+/** What a string at this site is to the server (see Role); exported for src/learn, which reads calls the same way. */
+export function roleOf(isKey: boolean, argument: string | undefined, tool: ToolInfo | undefined): Role {
   if (isKey || tool === undefined || argument === undefined) return 'unknown';
   if (tool.pathParams.has(argument)) return 'path';
   return tool.otherParams.has(argument) ? 'text' : 'unknown';
 }
 
-function isGlobArgument(argument: string, tool: ToolInfo | undefined): boolean {
+/** True when `argument` is a glob pattern by the tool's schema or by its name. */
+export function isGlobArgument(argument: string, tool: ToolInfo | undefined): boolean {
   return tool?.globParams.has(argument) === true || isGlobName(argument);
 }

@@ -348,6 +348,12 @@ export const MCP_CASES: AttackCase[] = [
     expect: { kind: 'killed', rule: 'protocol.unknown-id' },
   },
   serverSends(
+    'server-request-warden-id',
+    'server sends a request with an id in the range the warden reserves for its own approval questions (to be handed the user’s answer)',
+    { jsonrpc: '2.0', id: 'mcp-warden-approval-0-1', method: 'ping' },
+    'protocol.duplicate-id',
+  ),
+  serverSends(
     'server-unsolicited-numeric',
     'server answers numeric id 0 (never used)',
     { jsonrpc: '2.0', id: 987654321, result: {} },
