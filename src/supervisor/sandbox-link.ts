@@ -37,8 +37,16 @@ export class SandboxLink {
     sandbox.stdout.on('data', (chunk: Buffer) => framer.push(chunk));
     sandbox.stdout.on('error', () => undefined);
     sandbox.stderr.on('error', () => undefined);
-    sandbox.stderr.on('data', (chunk: Buffer) => this.#stderrTail.push(chunk));
-    sandbox.stderr.pipe(options.serverLog, { end: false });
+    // Forwarded by hand rather than pipe(): every pipe() adds five listeners to the destination, and
+    // the gateway's sessions all write to the one process.stderr (Node warned of a leak past ten).
+    // The same back-pressure: the server's stderr pauses while the log does not take more.
+    const log = options.serverLog;
+    sandbox.stderr.on('data', (chunk: Buffer) => {
+      this.#stderrTail.push(chunk);
+      if (log.write(chunk) || sandbox.stderr.isPaused()) return;
+      sandbox.stderr.pause();
+      log.once('drain', () => sandbox.stderr.resume());
+    });
     void sandbox.exited.then((info) => {
       // Deliver every line the server wrote before it died (and keep the end of its stderr, which
       // explains a failed start), then report the exit. A leftover child holding a pipe open must not

@@ -76,7 +76,9 @@ export function shareWithSandbox(dir: string, profile: string): string {
     for (const entry of readdirSync(target, { withFileTypes: true })) {
       const child = path.join(target, entry.name);
       if (entry.isDirectory()) walk(child);
-      else if (!entry.isSymbolicLink()) chownSync(child, 65534, 65534);
+      // Regular files only: never a link, and never a device node or socket a test left here (a chown
+      // through one would change the host's own device, e.g. /dev/null, for everyone).
+      else if (entry.isFile()) chownSync(child, 65534, 65534);
     }
   };
   walk(dir);

@@ -1,10 +1,9 @@
 // Whole sessions across replicas behind a plain round-robin load balancer (issue 17, item 7): three real
 // `mcp-warden gateway` processes on loopback, nginx (from the distribution's packages; .ci/run installs
 // it) in front with no stickiness, and the SDK's Streamable HTTP client doing full sessions through it.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -12,6 +11,7 @@ import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/type
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOP_HEADER, signHop } from '../../../src/gateway/cluster/hop-signature.ts';
 import { SessionIdCodec, replicaId } from '../../../src/gateway/cluster/session-id.ts';
+import { freePort, type Lb, NGINX, startNginx } from '../../helpers/nginx-lb.ts';
 import { expectNoProcesses } from '../../helpers/processes.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import { BWRAP_AVAILABLE, PROJECT_ROOT, WARDEN_ENTRY } from '../../helpers/warden.ts';
@@ -22,9 +22,6 @@ const EVERYTHING = path.join(
   PROJECT_ROOT,
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find(
-  (file) => spawnSync(file, ['-v'], { stdio: 'ignore' }).status === 0,
-);
 const MARKER = `leaktag-cluster-${randomBytes(4).toString('hex')}`;
 /** The shared key: the key file's bytes (base64 text, as an operator would write it). */
 const KEY = Buffer.from(randomBytes(48).toString('base64'));
@@ -32,92 +29,10 @@ const ALICE = 'alice-key-0123456789';
 const BOB = 'bob-key-0123456789';
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 interface Replica {
   origin: string;
   id: string;
   gateway: StartedGateway;
-}
-
-interface Lb {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** nginx on loopback, round-robin over `origins`, streaming both ways (no buffering), not sticky. */
-async function startNginx(origins: string[]): Promise<Lb> {
-  const dir = tmpRoot('nginx');
-  // Workers run as nobody when the master is root: let them reach the temp paths.
-  chmodSync(dir, 0o755);
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(path.join(dir, sub));
-  const port = await freePort();
-  const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream wardens {
-${origins.map((o) => `    server ${new URL(o).host} max_fails=1 fail_timeout=30s;`).join('\n')}
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://wardens;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_buffering off;
-      proxy_request_buffering off;
-      proxy_read_timeout 120s;
-      # A replica that refuses connections is skipped, for POST too (nothing reached it).
-      proxy_next_upstream error timeout non_idempotent;
-    }
-  }
-}
-`,
-  );
-  const child = spawn(NGINX!, ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`nginx did not start: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 interface Opened {
@@ -218,7 +133,7 @@ describe.runIf(NGINX !== undefined)(`three gateway replicas (${PROFILE}) behind 
     for (const [i, gateway] of started.entries()) {
       replicas.push({ origin: origins[i]!, id: replicaId(KEY, origins[i]!), gateway });
     }
-    lb = await startNginx(origins);
+    lb = await startNginx(origins, tmpRoot('nginx'));
   }, 60_000);
 
   afterAll(async () => {

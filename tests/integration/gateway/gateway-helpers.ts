@@ -7,6 +7,9 @@ import { afterAll, afterEach } from 'vitest';
 import { PROJECT_ROOT, WARDEN_ENTRY } from '../../helpers/warden.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 
+// Shared with bench/gateway.ts, which cannot import this vitest-bound module.
+export { metricValue } from '../../helpers/metric-value.ts';
+
 export const CONFORMANCE_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/conformance-server.mjs');
 
 export interface StartedGateway {
@@ -108,19 +111,6 @@ export async function connectClient(
   const client = new Client({ name: 'mcp-warden-gateway-test', version: '1.0.0' });
   await client.connect(transport);
   return { client, transport };
-}
-
-/** The value of one Prometheus sample (`name{labels}`, labels matched as a substring), summed. */
-export function metricValue(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || !line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    if (labels && !rest.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
 }
 
 /** Server command that runs the conformance fixture. */

@@ -10,20 +10,34 @@ export interface LoadResult {
   /** Per session: initialize handshake (sandbox start included), milliseconds, sorted. */
   connects: number[];
   wallMs: number;
-  /** From the moment every session was open to the last session's end, milliseconds. */
+  /**
+   * From the moment every session was open to the last session's end, milliseconds. With
+   * `hooks.afterCalls`, to the moment every session had made its calls (the hook and the DELETEs are
+   * not counted).
+   */
   callPhaseMs: number;
+}
+
+export interface LoadHooks {
+  /**
+   * Run once when every session has made its calls (or failed), before any is DELETEd: all sessions
+   * that opened are still open, e.g. to measure memory. Undefined: sessions end as they finish.
+   */
+  afterCalls?: () => Promise<void>;
 }
 
 /**
  * Open `sessions` concurrent MCP sessions on `url`; once all are open (so call latencies are not
  * dominated by sandboxes still booting), make `callsPerSession` tools/call each (test_simple_text)
- * concurrently, then DELETE every session. Collects latencies and errors; never throws.
+ * concurrently, then DELETE every session (after `hooks.afterCalls`, when given). Collects latencies
+ * and errors (a throwing hook is one error); never throws.
  */
 export async function runLoad(
   url: string,
   sessions: number,
   callsPerSession: number,
   headers: Record<string, string> = {},
+  hooks: LoadHooks = {},
 ): Promise<LoadResult> {
   const errors: string[] = [];
   const latencies: number[] = [];
@@ -38,10 +52,30 @@ export async function runLoad(
   const arrive = (): void => {
     if (++arrived === sessions) release();
   };
+  let called = 0;
+  let calledAt = 0;
+  let releaseCalled!: () => void;
+  const allCalled = new Promise<void>((resolve) => (releaseCalled = resolve)).then(async () => {
+    calledAt = performance.now();
+    await hooks.afterCalls?.().catch((error: unknown) => {
+      errors.push(`afterCalls: ${(error as Error).message}`);
+    });
+  });
+  const doneCalling = (): void => {
+    if (++called === sessions) releaseCalled();
+  };
   await Promise.all(
     Array.from({ length: sessions }, async (_, i) => {
       const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
       const client = new Client({ name: `load-${i}`, version: '1.0.0' });
+      let calling = true;
+      let step = 'connect';
+      const finishCalls = async (): Promise<void> => {
+        if (!calling) return;
+        calling = false;
+        doneCalling();
+        if (hooks.afterCalls) await allCalled;
+      };
       try {
         const t0 = performance.now();
         try {
@@ -52,15 +86,19 @@ export async function runLoad(
         }
         await allOpen;
         for (let c = 0; c < callsPerSession; c++) {
+          step = `call ${c}`;
           const t = performance.now();
           const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
           latencies.push(performance.now() - t);
           if (result.isError) errors.push(`session ${i} call ${c}: tool error`);
         }
+        await finishCalls();
+        step = 'DELETE';
         await transport.terminateSession();
       } catch (error) {
-        errors.push(`session ${i}: ${(error as Error).message}`);
+        errors.push(`session ${i} ${step}: ${(error as Error).message}`);
       } finally {
+        await finishCalls();
         await client.close().catch(() => undefined);
       }
     }),
@@ -75,7 +113,7 @@ export async function runLoad(
     latencies,
     connects,
     wallMs: ended - started,
-    callPhaseMs: ended - (openedAt || started),
+    callPhaseMs: (hooks.afterCalls ? calledAt : ended) - (openedAt || started),
   };
 }
 

@@ -32,5 +32,8 @@ describe.runIf(BWRAP_AVAILABLE)('gateway load on bwrap (loopback)', () => {
     expect(metricValue(metrics, 'mcp_warden_verdicts_total')).toBe(0);
     expect(await gw.stop()).toEqual({ code: 0, signal: null });
     expect(findProcesses(marker)).toEqual([]);
+    // Regression: each session piped its server's stderr into the one process.stderr, and past ten
+    // Node printed a listener-leak warning that operators read as a leak.
+    expect(gw.stderr()).not.toContain('MaxListenersExceededWarning');
   }, 120_000);
 });
