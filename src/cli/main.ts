@@ -4,6 +4,7 @@
 import module from 'node:module';
 import path from 'node:path';
 import { closeInheritedFds } from '../sandboxes/process/close-inherited-fds.ts';
+import { leanJit } from './lean-warden.ts';
 import { cacheDir } from '../util/cache-dir.ts';
 
 // 22.12: require() of ES modules without a flag (the message schemas load that way, on demand).
@@ -14,6 +15,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(69);
 }
+// `run` idles next to its server for hours, so its memory is paid once per configured server: no
+// top-tier JIT until traffic needs it (lean-warden.ts, issue 19).
+if (process.argv[2] === 'run') leanJit();
 // First, before anything can spawn: a descriptor inherited from whoever started the warden (and not
 // close-on-exec) would reach every child, and through bwrap the sandbox (issue 20, item 2).
 closeInheritedFds();

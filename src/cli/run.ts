@@ -8,6 +8,7 @@ import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { launchFirst } from './launch-first.ts';
+import { leanWarden } from './lean-warden.ts';
 import { type PreparedSession, policyContext, prepareSession } from './prepare-session.ts';
 
 /** `mcp-warden run`: mediate one MCP session over this process's stdio. Resolves with the exit status. */
@@ -20,6 +21,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const onProgress = (line: string): void => warn(line);
   const first = await prepareSession(args, { hostEnv: process.env, onProgress });
+  leanWarden(first.backend.name);
   for (const warning of first.warnings) warn(warning);
   if (args.auditLog !== undefined) checkWritable(args.auditLog);
   // --record FILE (src/replay): opened before anything launches; it never goes to stdout, the MCP channel.
