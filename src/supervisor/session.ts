@@ -138,22 +138,13 @@ export class Session {
     this.#o = options;
     this.#toClient = new LineWriter(options.clientOut);
     this.#toClient.holdOwnWrites(options.clientIn, MAX_OWN_PENDING_TO_CLIENT);
-    const tap = options.tap;
-    if (tap) {
-      // Every answer the warden writes itself goes through writeOwn, wherever it is written from.
-      const writeOwn = this.#toClient.writeOwn.bind(this.#toClient);
-      this.#toClient.writeOwn = (line: Buffer): void => {
-        tap.own('client', line);
-        writeOwn(line);
-      };
-    }
     this.#stray = new StrayOutput(options.profile.policy.strayOutput);
     this.#approvals = new Approvals({
       policy: options.policy,
       state: this.#state,
       audit: options.audit,
       serverLabel: options.serverLabel ?? options.command.join(' '),
-      toClient: (line) => this.#toClient.writeOwn(line),
+      toClient: (line) => this.#writeOwn(line),
       forward: (id, tool, line) => this.#forwardApproved(id, tool, line),
     });
   }
@@ -220,7 +211,7 @@ export class Session {
     }
     this.#answerInFlight(rule, `session ended: ${reason}`);
     this.#approvals.close((id) =>
-      this.#toClient.writeOwn(encodeLine(terminatedError(id, rule, `session ended: ${reason}`))),
+      this.#writeOwn(encodeLine(terminatedError(id, rule, `session ended: ${reason}`))),
     );
     this.#auditStrayBurst();
     await this.#toClient.flush();
@@ -352,13 +343,20 @@ export class Session {
   /** The user approved a held call: forward it now (answered -32002 if the session is ending). */
   #forwardApproved(id: JsonRpcId, tool: string, line: Buffer): void {
     if (this.#phase === 'ending' || this.#phase === 'ended') {
-      this.#toClient.writeOwn(
-        encodeLine(terminatedError(id, 'sandbox.exited', 'session ended: approved too late')),
-      );
+      this.#writeOwn(encodeLine(terminatedError(id, 'sandbox.exited', 'session ended: approved too late')));
       return;
     }
     this.#trackClientRequest(id, 'tools/call', tool.slice(0, 128));
     this.#toServer(line);
+  }
+
+  /**
+   * Write a line the warden itself originates to the client (an answer, a question for approval):
+   * bounded by the writer's own-write limit, and seen by the tap (run --record).
+   */
+  #writeOwn(line: Buffer): void {
+    this.#o.tap?.own('client', line);
+    this.#toClient.writeOwn(line);
   }
 
   #trackClientRequest(id: JsonRpcId, method: string, tool: string | undefined, internal = false): void {
@@ -399,7 +397,7 @@ export class Session {
     }
     this.#audit('client', { action: 'deny', rule: 'request.timeout', reason }, method, tool);
     this.#state.abandon(id);
-    this.#toClient.writeOwn(encodeLine(policyError(id, 'request.timeout', reason)));
+    this.#writeOwn(encodeLine(policyError(id, 'request.timeout', reason)));
     // Cancellation is advisory. A server whose stdin is full has not even read the request yet: a
     // cancel per timed-out request would only grow what waits for it.
     if (this.#link?.backedUp) return;
@@ -439,7 +437,7 @@ export class Session {
   #clientViolation(id: JsonRpcId | undefined, rule: RuleId, reason: string): void {
     this.#o.tap?.invalid('client', rule, reason);
     this.#audit('client', { action: 'deny', rule, reason });
-    this.#toClient.writeOwn(encodeLine(policyError(id ?? null, rule, reason)));
+    this.#writeOwn(encodeLine(policyError(id ?? null, rule, reason)));
     if (this.#o.profile.onClientBreach === 'kill') this.#breach(rule, reason);
   }
 
@@ -448,7 +446,7 @@ export class Session {
     const tool = message.kind === 'request' ? toolName(message.message.params) : undefined;
     this.#audit('client', verdict, method, tool);
     if (message.kind === 'request') {
-      this.#toClient.writeOwn(encodeLine(policyError(message.message.id, verdict.rule, verdict.reason)));
+      this.#writeOwn(encodeLine(policyError(message.message.id, verdict.rule, verdict.reason)));
     }
     if (verdict.action === 'kill' || this.#o.profile.onClientBreach === 'kill') {
       this.#breach(verdict.rule, verdict.reason);
@@ -683,7 +681,7 @@ export class Session {
   #answerInFlight(rule: RuleId, reason: string): void {
     this.#relist = 'idle'; // the re-list in flight, if any, died with the sandbox
     for (const request of this.#state.drainInFlight()) {
-      if (!request.internal) this.#toClient.writeOwn(encodeLine(terminatedError(request.id, rule, reason)));
+      if (!request.internal) this.#writeOwn(encodeLine(terminatedError(request.id, rule, reason)));
     }
   }
 
@@ -739,9 +737,7 @@ export class Session {
     const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
     if (parsed.ok && parsed.message.kind === 'request') {
       this.#state.settleClientRequest(parsed.message.message.id);
-      this.#toClient.writeOwn(
-        encodeLine(terminatedError(parsed.message.message.id, 'sandbox.exited', reason)),
-      );
+      this.#writeOwn(encodeLine(terminatedError(parsed.message.message.id, 'sandbox.exited', reason)));
     }
   }
 
