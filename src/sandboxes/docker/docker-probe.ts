@@ -227,6 +227,10 @@ async function trialContainer(
     Image: image.tag,
     Cmd: [IMAGE_NODE, '-e', TRIAL_SCRIPT],
     User: '65534:65534',
+    // stdin a pipe of the engine's own, never the host's /dev/null: runsc chowns its stdio to the
+    // sandbox's user (65534), and a container without an open stdin gets /dev/null from containerd, so
+    // the host's /dev/null would become nobody's (see tests/integration/sandboxes/host-files.test.ts).
+    OpenStdin: true,
     NetworkDisabled: true,
     Labels: { 'dev.mcp-warden.probe': '1' },
     HostConfig: {
