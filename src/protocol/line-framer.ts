@@ -9,8 +9,10 @@ export interface FramerEvents {
    * A complete line, without its trailing "\n" (a trailing "\r" is kept; JSON treats it as
    * whitespace). An empty line is passed as an empty Buffer. The Buffer may share memory with the
    * pushed chunk: copy it if you keep it beyond the call and the producer reuses chunks.
+   * `terminated` is the same bytes followed by their "\n", in the same memory (`line` is a view of
+   * it): what a relay forwards unchanged, without concatenating a newline again.
    */
-  onLine(line: Buffer): void;
+  onLine(line: Buffer, terminated: Buffer): void;
   /**
    * The current line passed maxBytes without a newline. The framer now discards bytes until the
    * next "\n". Called once per oversize line, as soon as the cap is crossed (never after buffering
@@ -78,7 +80,7 @@ export class LineFramer {
         }
         return;
       } else {
-        this.#emitLine(chunk.subarray(start, end));
+        this.#emitLine(chunk, start, end);
       }
       start = newline + 1;
     }
@@ -98,15 +100,21 @@ export class LineFramer {
     return { trailingBytes };
   }
 
-  #emitLine(tail: Buffer): void {
+  /** The line ending at `chunk[newline]` (a "\n"), from `start` in this chunk and what was buffered. */
+  #emitLine(chunk: Buffer, start: number, newline: number): void {
     const chunks = this.#chunks;
-    const length = this.#buffered + tail.length;
+    const length = this.#buffered + (newline - start);
     // Reset before the callback so a throwing or re-entrant handler sees a clean framer.
     this.#chunks = [];
     this.#buffered = 0;
-    if (chunks.length === 0) return this.#events.onLine(tail);
-    chunks.push(tail);
-    this.#events.onLine(Buffer.concat(chunks, length));
+    if (chunks.length === 0) {
+      this.#events.onLine(chunk.subarray(start, newline), chunk.subarray(start, newline + 1));
+      return;
+    }
+    // One copy of a line split across chunks, its newline included.
+    chunks.push(chunk.subarray(start, newline + 1));
+    const terminated = Buffer.concat(chunks, length + 1);
+    this.#events.onLine(terminated.subarray(0, length), terminated);
   }
 
   #startOversize(piece: Buffer): void {

@@ -3,10 +3,10 @@ import type { Readable, Writable } from 'node:stream';
 /**
  * Writes whole lines to a stream with back-pressure: when the destination is full, the `source` that
  * feeds it is paused until 'drain', so a slow reader slows the producer instead of growing a buffer.
- * Lines written in the same tick (all the lines of one incoming chunk) are corked and leave in one
- * writev system call: one syscall per message was the largest cost of pipelined traffic.
+ * The first line of a tick leaves at once; the lines after it in the same tick (the rest of one
+ * incoming chunk) are corked and leave in one writev system call: one syscall per message was the
+ * largest cost of pipelined traffic, and corking a lone line (an interactive call) only cost time.
  */
-const NEWLINE = Buffer.from('\n');
 
 export class LineWriter {
   readonly #out: Writable;
@@ -14,8 +14,12 @@ export class LineWriter {
   /** See holdOwnWrites. */
   #own: { source: Readable; maxBytes: number; pending: number; held: boolean } | undefined;
   #closed = false;
+  /** A line was written in this tick: the next one corks. */
+  #wroteThisTick = false;
   #corked = false;
-  readonly #uncork = (): void => {
+  readonly #endTick = (): void => {
+    this.#wroteThisTick = false;
+    if (!this.#corked) return;
     this.#corked = false;
     this.#out.uncork();
   };
@@ -53,10 +57,12 @@ export class LineWriter {
 
   write(line: Buffer): void {
     if (this.closed) return;
-    if (!this.#corked) {
+    if (!this.#wroteThisTick) {
+      this.#wroteThisTick = true;
+      process.nextTick(this.#endTick);
+    } else if (!this.#corked) {
       this.#corked = true;
       this.#out.cork();
-      process.nextTick(this.#uncork);
     }
     if (!this.#out.write(line)) {
       const source = this.#source;
@@ -88,15 +94,6 @@ export class LineWriter {
       own.held = false;
       own.source.resume();
     });
-  }
-
-  /**
-   * Write `body` followed by a newline without concatenating them (a multi-megabyte message is not
-   * copied again): both pieces leave in the same corked writev.
-   */
-  writeLine(body: Buffer): void {
-    this.write(body);
-    this.write(NEWLINE);
   }
 
   /** Bytes written but not yet handed to the OS (the reader is slower, or stopped reading). */

@@ -11,7 +11,7 @@ export interface SandboxLinkOptions {
   sandbox?: Promise<Sandbox>;
   maxServerBytes: number;
   serverLog: Writable;
-  onLine: (line: Buffer) => void;
+  onLine: (line: Buffer, terminated: Buffer) => void;
   /** The server crossed the message cap; called once, as soon as the cap is crossed. */
   onOversize: (maxBytes: number) => void;
   onExit: (info: ExitInfo) => void;

@@ -172,7 +172,7 @@ export class Session {
       throw error;
     }
     const framer = new LineFramer(this.#o.profile.policy.limits.clientMessageBytes, {
-      onLine: (line) => this.#onClientLine(line),
+      onLine: (line, terminated) => this.#onClientLine(line, terminated),
       onOversizeStart: () => undefined,
       onOversizeEnd: ({ bytes, id }) =>
         this.#clientViolation(id, 'size.message', `message of ${bytes} bytes exceeds the client limit`),
@@ -231,7 +231,7 @@ export class Session {
       plan: this.#o.plan,
       maxServerBytes: this.#o.profile.policy.limits.serverMessageBytes,
       serverLog: this.#o.serverLog,
-      onLine: (line) => this.#onServerLine(line),
+      onLine: (line, terminated) => this.#onServerLine(line, terminated),
       onOversize: (bytes) => {
         this.#o.tap?.invalid('server', 'size.message', `server message exceeds ${bytes} bytes`);
         this.#serverBreach('size.message', `server message exceeds ${bytes} bytes`);
@@ -278,7 +278,7 @@ export class Session {
 
   // ---- client → server -------------------------------------------------------------------------
 
-  #onClientLine(line: Buffer): void {
+  #onClientLine(line: Buffer, terminated: Buffer): void {
     if (this.#phase === 'ending' || this.#phase === 'ended') return;
     const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
     if (!parsed.ok) {
@@ -298,7 +298,7 @@ export class Session {
       this.#clientVerdict(parsed.message, verdict);
       return;
     }
-    const out = verdict.rewrite ? encodeLine(verdict.rewrite) : withNewline(line);
+    const out = verdict.rewrite ? encodeLine(verdict.rewrite) : terminated;
     const { kind, message } = parsed.message;
     if (kind === 'request') {
       if (message.method === 'tools/call' && this.#approvals.screen(message, out)) return;
@@ -455,7 +455,7 @@ export class Session {
 
   // ---- server → client -------------------------------------------------------------------------
 
-  #onServerLine(line: Buffer): void {
+  #onServerLine(line: Buffer, terminated: Buffer): void {
     // While ending gracefully the server may still answer what is in flight: keep mediating.
     if (this.#phase === 'ended' || this.#phase === 'down') return;
     const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
@@ -523,8 +523,8 @@ export class Session {
       });
     }
     if (verdict.rewrite) this.#toClient.write(encodeLine(verdict.rewrite));
-    // Untouched: the server's own bytes, never re-serialised and not copied again.
-    else this.#toClient.writeLine(line);
+    // Untouched: the server's own bytes with their newline, never re-serialised nor copied.
+    else this.#toClient.write(terminated);
   }
 
   /**
@@ -774,11 +774,6 @@ function describeStartupFailure(reason: string, stderr: readonly string[], hint:
   if (hint !== undefined) lines.push(`  hint: ${hint}`);
   return `${lines.join('\n')}\n`;
 }
-
-function withNewline(line: Buffer): Buffer {
-  return Buffer.concat([line, NEWLINE]);
-}
-const NEWLINE = Buffer.from('\n');
 
 function requestIdOf(params: unknown): unknown {
   return typeof params === 'object' && params !== null

@@ -3,7 +3,7 @@ import type { ResolvedRoot } from '../../config/root.ts';
 import type { PolicyContext } from '../types.ts';
 import type { Reading } from './file-uri.ts';
 import { interpretValue } from './interpret.ts';
-import { kernelResolve } from './kernel.ts';
+import { physicalPath } from './kernel.ts';
 import type { Resolver } from './resolver.ts';
 
 /** Where a path-bearing value lands: outside (with why) or inside, and whether any reading is read-only. */
@@ -53,7 +53,7 @@ export function anchorReading(reading: Reading, ctx: PolicyContext, resolver: Re
 function land(raw: string, ctx: PolicyContext, resolver: Resolver): Anchoring {
   const lexical = mostSpecificRoot(path.posix.resolve(raw), ctx.roots, true);
   if (!lexical) return { inside: false, why: 'is outside the allowed roots' };
-  const kernel = mostSpecificRoot(kernelResolve(raw, resolver.readlink), ctx.roots, false);
+  const kernel = mostSpecificRoot(physicalPath(raw, resolver), ctx.roots, false);
   if (resolver.exhausted) return { inside: false, why: 'needs too many filesystem lookups to anchor' };
   if (!kernel) return { inside: false, why: 'resolves (through symlinks) outside the allowed roots' };
   return { inside: true, readOnly: lexical.readOnly || kernel.readOnly };
@@ -74,15 +74,36 @@ function mostSpecificRoot(
   let best: ResolvedRoot | undefined;
   let bestLength = -1;
   for (const root of roots) {
-    const dirs = byGivenPath ? [root.path, root.realPath] : [root.realPath];
-    for (const dir of dirs) {
-      if (!dir.startsWith('/')) continue; // never resolve against the process cwd
-      const normal = path.posix.resolve(dir);
-      if (isWithin(p, normal) && normal.length > bestLength) {
+    const { given, real } = normalDirs(root);
+    for (const normal of byGivenPath ? [given, real] : [real]) {
+      if (normal !== undefined && isWithin(p, normal) && normal.length > bestLength) {
         best = root;
         bestLength = normal.length;
       }
     }
   }
   return best;
+}
+
+/** A root's two directories normalised, undefined when relative (never resolved against the cwd). */
+interface NormalDirs {
+  given: string | undefined;
+  real: string | undefined;
+}
+/** Per root object, computed once: every path argument of every message is checked against them. */
+const normalised = new WeakMap<ResolvedRoot, NormalDirs & { source: { path: string; realPath: string } }>();
+
+function normalDirs(root: ResolvedRoot): NormalDirs {
+  const known = normalised.get(root);
+  if (known !== undefined && root.path === known.source.path && root.realPath === known.source.realPath)
+    return known;
+  const normal = (dir: string): string | undefined =>
+    dir.startsWith('/') ? path.posix.resolve(dir) : undefined;
+  const dirs = {
+    given: normal(root.path),
+    real: normal(root.realPath),
+    source: { path: root.path, realPath: root.realPath },
+  };
+  normalised.set(root, dirs);
+  return dirs;
 }

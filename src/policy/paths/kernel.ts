@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Resolver } from './resolver.ts';
 
 /** Symlinks followed in one resolution before giving up, as the kernel does (ELOOP). */
 const MAX_HOPS = 40;
@@ -36,4 +37,16 @@ export function kernelResolve(raw: string, readlink: (p: string) => string | und
     current = next;
   }
   return current;
+}
+
+/**
+ * kernelResolve's answer, from one realpath(3) when the whole path exists. realpath succeeds only
+ * when every component exists and every symlink on the way resolves within the same 40 hops, walked
+ * as the kernel walks it (a link before a later `..`), so its answer is kernelResolve's; a path that
+ * does not exist (yet), a dangling link, ELOOP, or a non-path link target (`pipe:[…]` in /proc) fails
+ * it, and the walk with one lookup per component decides instead. Issue 19: one call in C instead of
+ * an lstat per component from JavaScript was most of the per-call cost of a tool call's path.
+ */
+export function physicalPath(raw: string, resolver: Pick<Resolver, 'realpath' | 'readlink'>): string {
+  return resolver.realpath(raw) ?? kernelResolve(raw, resolver.readlink);
 }

@@ -68,6 +68,36 @@ describe('framing properties', () => {
     );
   });
 
+  it('hands every line over with its own newline too: the same bytes, the line a view of them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (lines, cuts) => {
+          const clean = lines.map((l) => Buffer.from(l.filter((b) => b !== 0x0a)));
+          const bytes = Buffer.concat(clean.flatMap((l) => [l, Buffer.from('\n')]));
+          const seen: Buffer[] = [];
+          const framer = new LineFramer(1 << 20, {
+            onLine: (line, terminated) => {
+              // What the session forwards unchanged: exactly the line and its "\n", no copy of either.
+              expect(Buffer.concat([line, Buffer.from('\n')]).equals(terminated)).toBe(true);
+              expect(line.buffer).toBe(terminated.buffer);
+              expect(line.byteOffset).toBe(terminated.byteOffset);
+              seen.push(Buffer.from(terminated));
+            },
+            onOversizeStart: () => {
+              throw new Error('unexpected oversize');
+            },
+            onOversizeEnd: () => {},
+          });
+          for (const chunk of split(bytes, cuts)) framer.push(chunk);
+          expect(Buffer.concat(seen).equals(bytes)).toBe(true);
+        },
+      ),
+      settings,
+    );
+  });
+
   it('sniffs the id of any valid message, whether id comes first or last', () => {
     fc.assert(
       fc.property(message, fc.boolean(), fc.array(fc.nat(), { maxLength: 20 }), (m, idLast, cuts) => {

@@ -19,14 +19,15 @@ function recorder(): { out: Writable; batches: string[][] } {
 }
 
 describe('LineWriter', () => {
-  it('lines written in the same tick leave together in one batch (one writev)', async () => {
+  it('the first line of a tick leaves at once, the rest of the tick together in one batch (one writev)', async () => {
     const { out, batches } = recorder();
     const writer = new LineWriter(out);
     for (let i = 0; i < 5; i++) writer.write(Buffer.from(`line ${i}\n`));
     await new Promise((resolve) => setImmediate(resolve));
     writer.write(Buffer.from('later\n'));
     await writer.flush();
-    expect(batches[0]).toEqual(['line 0\n', 'line 1\n', 'line 2\n', 'line 3\n', 'line 4\n']);
+    expect(batches[0]).toEqual(['line 0\n']);
+    expect(batches[1]).toEqual(['line 1\n', 'line 2\n', 'line 3\n', 'line 4\n']);
     expect(batches.flat()).toEqual([
       'line 0\n',
       'line 1\n',
@@ -36,6 +37,13 @@ describe('LineWriter', () => {
       'later\n',
       '',
     ]);
+  });
+
+  it('a lone line is handed to the destination at once, not held until the next tick (issue 19)', () => {
+    const { out, batches } = recorder();
+    const writer = new LineWriter(out);
+    writer.write(Buffer.from('only\n'));
+    expect(batches).toEqual([['only\n']]);
   });
 
   it('pauses the source while the destination is full and resumes on drain', async () => {
