@@ -196,6 +196,9 @@ const PROBE_CONTROLS = [
   'containment.interfaces',
   'containment.proc-host-process',
   'containment.proc-pid-count',
+  // Run by root, these probes own the host's device nodes and may write its sysctls; any other user
+  // reaches neither.
+  ...(process.getuid?.() === 0 ? ['containment.chmod-host-device', 'containment.sysctl-core-pattern'] : []),
   'network.raw-tcp-allowed-origin',
   'network.raw-tcp-loopback',
   'network.udp',

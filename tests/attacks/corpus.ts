@@ -7,9 +7,11 @@ import { CONTAINER_CONTAINMENT_CASES } from './cases/containment-containers.ts';
 import { ISOLATE_CONTAINMENT_CASES } from './cases/containment-isolate.ts';
 import { LAUNCH_CONTAINMENT_CASES } from './cases/containment-launch.ts';
 import { DESCRIPTOR_CASES } from './cases/descriptors.ts';
+import { HOST_DEVICE_CASES } from './cases/host-devices.ts';
 import { KEYRING_CASES } from './cases/keyrings.ts';
 import { MCP_CONTENT_CASES } from './cases/mcp-content.ts';
 import { PATH_BYPASS_CASES } from './cases/paths-bypass.ts';
+import { PROC_SYS_CASES } from './cases/proc-sys.ts';
 import { REDOS_CASES } from './cases/redos.ts';
 import { SETUID_CASES } from './cases/setuid.ts';
 import { FRAMING_CASES } from './cases/framing.ts';
@@ -35,6 +37,8 @@ export const CASES: AttackCase[] = [
   ...BWRAP_CONTAINMENT_CASES,
   ...CONTAINER_CONTAINMENT_CASES,
   ...LAUNCH_CONTAINMENT_CASES,
+  ...HOST_DEVICE_CASES,
+  ...PROC_SYS_CASES,
   ...NETWORK_CASES,
   ...NETWORK_SESSION_CASES,
 ];

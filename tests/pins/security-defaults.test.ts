@@ -9,6 +9,7 @@ import {
   PolicySchema,
 } from '../../src/config/policy-schema.ts';
 import { DEV_SHM_MB, planBwrap } from '../../src/sandboxes/bwrap/bwrap-plan.ts';
+import { BWRAP_DEV_NODES, PRIVATE_DEVICE_OWNER } from '../../src/sandboxes/bwrap/private-devices.ts';
 import { BASELINE_ENV, PYTHON_BASELINE_ENV } from '../../src/sandboxes/launch-spec/baseline-env.ts';
 import { AUDIT_ARCH, SECCOMP_RET, renderSeccompProgram } from '../../src/sandboxes/seccomp/bpf-program.ts';
 import {
@@ -216,6 +217,11 @@ describe('pinned sandbox hardening', () => {
     ])
       expect(argv).toContain(expected);
     expect(argv).not.toContain('--setenv');
+  });
+
+  it('bwrap run by root: private copies of every node --dev binds, owned by a uid the sandbox is not mapped to', () => {
+    expect(BWRAP_DEV_NODES).toEqual(['null', 'zero', 'full', 'random', 'urandom', 'tty']);
+    expect(PRIVATE_DEVICE_OWNER).toBe(65534);
   });
 
   it('the environment every server gets besides --env (Python: no user site-packages in its persistent HOME)', () => {

@@ -1,11 +1,13 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { WardenError } from '../../errors.ts';
+import { cacheDir } from '../../util/cache-dir.ts';
 import { readCached, writeCached } from '../../util/disk-cache.ts';
 import { findOnPath, findSetpriv } from '../process/find-on-path.ts';
 import { type SeccompArch, seccompArch } from '../seccomp/bpf-program.ts';
-import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Availability, Backend, ProbeOptions } from '../types.ts';
+import { launchBwrapPlan } from './bwrap-launch.ts';
 import { MASKED_PROC_FILES, planBwrap } from './bwrap-plan.ts';
+import { devicesOwnedBy, privateDevicesDir } from './private-devices.ts';
 
 const PROBE_TIMEOUT_MS = 5000;
 /** How long a successful trial run is trusted on disk (the binary and kernel are part of the key). */
@@ -35,19 +37,22 @@ export const bwrapBackend: Backend = {
   plan(spec) {
     // Resolved on every plan (cheap) so `explain` shows the real path; "bwrap" if it is missing,
     // in which case launch fails with launch-failed naming it.
+    // The sandbox user maps to the warden's uid: for root, the owner of the host's /dev/null... and, to
+    // procfs, the one uid allowed to write sysctls.
+    const uid = process.getuid?.();
+    const owned = devicesOwnedBy(uid);
     return planBwrap(spec, {
       bwrap: findBwrap() ?? 'bwrap',
       setpriv: findSetpriv(),
       arch: hostArch(),
       maskProcFiles: MASKED_PROC_FILES.filter((file) => existsSync(file)),
+      readOnlyProc: uid === 0,
+      ...(owned.length === 0 ? {} : { privateDevices: { dir: privateDevicesDir(cacheDir()), nodes: owned } }),
     });
   },
-  // plan.inputs: the --setenv arguments and the seccomp program, on fds 3 and 4.
-  launch: (plan) =>
-    spawnSandboxProcess(plan.argv, plan.env, plan.cwd, {
-      inputs: plan.inputs,
-      ...(plan.handoff === undefined ? {} : { handoff: plan.handoff }),
-    }),
+  // Private device nodes, then plan.inputs (the --setenv arguments and the seccomp program) on fds 3
+  // and 4: ./bwrap-launch.ts, shared with the start of a cached plan (src/cli/fast-start).
+  launch: (plan) => launchBwrapPlan(plan),
 };
 
 const UNSUPPORTED_ARCH_FIX = 'use --profile docker or gvisor, or --profile none to run without isolation';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { WardenError } from '../../errors.ts';
 import { type SeccompArch, renderSeccompProgram } from '../seccomp/bpf-program.ts';
 import type { LaunchSpec, SandboxPlan } from '../types.ts';
+import type { PrivateDevices } from './private-devices.ts';
 
 /** The uid/gid the server runs as inside the sandbox (the conventional "nobody"). */
 export const SANDBOX_ID = 65534;
@@ -25,7 +26,7 @@ const NETWORK_FILES = [
 type Mount =
   | { kind: 'proc' | 'dev'; dest: string }
   | { kind: 'tmpfs'; dest: string; sizeBytes: number | undefined }
-  | { kind: 'bind' | 'ro-bind' | 'ro-bind-try'; src: string; dest: string };
+  | { kind: 'bind' | 'ro-bind' | 'ro-bind-try' | 'dev-bind'; src: string; dest: string };
 
 /** Where bwrap comes from and what it runs on. */
 export interface BwrapHost {
@@ -44,6 +45,20 @@ export interface BwrapHost {
    * create a mount point inside /proc). Undefined: all of them.
    */
   maskProcFiles?: readonly string[];
+  /**
+   * Device nodes the sandbox gets private copies of (bound over --dev's binds of the host's), because
+   * the warden's uid, which the sandbox user maps to, owns the host's: see ./private-devices.ts. The
+   * launcher creates them. Undefined: the host's nodes, which the sandbox user does not own.
+   */
+  privateDevices?: PrivateDevices;
+  /**
+   * Remount the sandbox's /proc read-only. For a sandbox user mapped to host uid 0 (a root warden):
+   * procfs checks sysctl writes against the uid, not capabilities, so /proc/sys/kernel/core_pattern (a
+   * program the kernel runs as root on the next crash) and every other writable sysctl would be the
+   * host's to set; bwrap's own read-only cover of /proc/sys is skipped in that mapping. Costs the server
+   * writes to its own /proc/self (oom_score_adj, comm). Undefined/false: /proc as bwrap mounts it.
+   */
+  readOnlyProc?: boolean;
 }
 
 /** What `explain` shows of an extra descriptor (plan.details.descriptors). */
@@ -137,12 +152,15 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
     'ALL',
     '--hostname',
     'mcp-warden',
-    ...orderMounts(collectMounts(spec, host.maskProcFiles ?? MASKED_PROC_FILES)).flatMap(mountArgs),
+    ...orderMounts(collectMounts(spec, host.maskProcFiles ?? MASKED_PROC_FILES, host.privateDevices)).flatMap(
+      mountArgs,
+    ),
     // bwrap builds the skeleton (/, and parents such as /usr/lib for file binds) on a tmpfs the sandbox
     // user owns; read-only it leaves /tmp, /dev/shm and the rw roots as the only writable places. /dev
     // is a tmpfs of its own (uncapped): read-only too, its device nodes are bind mounts and still work.
     '--remount-ro',
     '/dev',
+    ...(host.readOnlyProc === true ? ['--remount-ro', '/proc'] : []),
     '--remount-ro',
     '/',
     '--chdir',
@@ -176,6 +194,16 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
         : [`home: ${spec.stateHome.path} (read-write, private to this server, kept across sessions)`]),
       'system calls: seccomp filter: keyrings, ptrace, perf, BPF, io_uring, userfaultfd, mounts, namespaces, modules, clocks answer EPERM; setuid/setgid/sticky modes are refused; other ABIs (i386, x32) kill the process',
       'descriptors: the server gets only stdin, stdout and stderr (the warden closes what it inherited; bwrap closes its --args and --seccomp descriptors)',
+      ...(host.readOnlyProc === true
+        ? [
+            "proc: read-only: the sandbox user is the warden's uid 0 to procfs, so its writable sysctls (core_pattern...) would be the host's",
+          ]
+        : []),
+      ...(host.privateDevices === undefined || host.privateDevices.nodes.length === 0
+        ? []
+        : [
+            `devices: ${host.privateDevices.nodes.map((node) => `/dev/${node.name}`).join(', ')} are private copies (${host.privateDevices.dir}) owned by a uid the sandbox is not mapped to: the host's belong to the warden's uid, which the sandbox user maps to, and could be chmodded from inside`,
+          ]),
     ],
     unenforced: [
       ...(spec.limits.memoryMb === undefined
@@ -184,7 +212,10 @@ export function planBwrap(spec: LaunchSpec, host: BwrapHost): SandboxPlan {
       ...(spec.limits.cpus === undefined ? [] : [`cpus ${spec.limits.cpus} (bwrap has no cpu limit)`]),
       ...(spec.limits.pids === undefined ? [] : [`pids ${spec.limits.pids} (bwrap has no pids limit)`]),
     ],
-    details: { descriptors },
+    details: {
+      descriptors,
+      ...(host.privateDevices === undefined ? {} : { privateDevices: host.privateDevices }),
+    },
   };
 }
 
@@ -193,10 +224,24 @@ function shmMb(spec: LaunchSpec): number {
   return Math.min(DEV_SHM_MB, spec.limits.tmpfsMb ?? DEV_SHM_MB);
 }
 
-function collectMounts(spec: LaunchSpec, maskProcFiles: readonly string[]): Mount[] {
+function collectMounts(
+  spec: LaunchSpec,
+  maskProcFiles: readonly string[],
+  devices: PrivateDevices | undefined,
+): Mount[] {
+  const privateNode = (name: string): string | undefined =>
+    devices?.nodes.some((node) => node.name === name) === true ? path.join(devices.dir, name) : undefined;
   const mounts: Mount[] = [
     { kind: 'proc', dest: '/proc' },
     { kind: 'dev', dest: '/dev' },
+    // Over --dev's binds of the host's nodes; rw (a read-only bind is nodev: they could not be opened).
+    ...(devices === undefined
+      ? []
+      : devices.nodes.map((node): Mount => ({
+          kind: 'dev-bind',
+          src: path.join(devices.dir, node.name),
+          dest: `/dev/${node.name}`,
+        }))),
     {
       kind: 'tmpfs',
       dest: '/tmp',
@@ -205,7 +250,12 @@ function collectMounts(spec: LaunchSpec, maskProcFiles: readonly string[]): Moun
     // --dev's /dev/shm is a directory of the uncapped /dev tmpfs: 1 GiB written there was 1 GiB of host
     // shared memory. A capped tmpfs of its own instead; /dev itself is remounted read-only.
     { kind: 'tmpfs', dest: '/dev/shm', sizeBytes: shmMb(spec) * 1024 * 1024 },
-    ...maskProcFiles.map((dest): Mount => ({ kind: 'ro-bind', src: '/dev/null', dest })),
+    // Read-only, so not even the host's /dev/null could be chmodded through these (EROFS).
+    ...maskProcFiles.map((dest): Mount => ({
+      kind: 'ro-bind',
+      src: privateNode('null') ?? '/dev/null',
+      dest,
+    })),
   ];
   const taken = new Set<string>();
   // Roots first so they win over a read-only path at the same destination: they are the user's intent.

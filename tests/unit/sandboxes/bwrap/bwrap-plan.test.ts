@@ -212,6 +212,59 @@ describe('planBwrap', () => {
     ]);
     expect(plan.argv.slice(4)).toEqual(planBwrap({ ...spec, limits: {} }, HOST).argv);
   });
+
+  it('binds private device nodes over --dev’s (rw, so they open) and masks /proc with the private /dev/null', () => {
+    const privateDevices = {
+      dir: '/root/.cache/mcp-warden/bwrap-dev',
+      nodes: [
+        { name: 'null', rdev: 259 },
+        { name: 'zero', rdev: 261 },
+      ],
+    };
+    const plan = planBwrap({ ...spec, limits: {} }, { ...HOST, privateDevices });
+    const argv = plan.argv;
+    const at = (...args: string[]): number =>
+      argv.findIndex((_, i) => args.every((arg, j) => argv[i + j] === arg));
+    const nullBind = at('--dev-bind', '/root/.cache/mcp-warden/bwrap-dev/null', '/dev/null');
+    const zeroBind = at('--dev-bind', '/root/.cache/mcp-warden/bwrap-dev/zero', '/dev/zero');
+    // After --dev /dev (which binds the host's), before /dev is remounted read-only (not recursively).
+    expect(nullBind).toBeGreaterThan(at('--dev', '/dev'));
+    expect(zeroBind).toBeGreaterThan(at('--dev', '/dev'));
+    expect(at('--remount-ro', '/dev')).toBeGreaterThan(Math.max(nullBind, zeroBind));
+    expect(at('--ro-bind', '/root/.cache/mcp-warden/bwrap-dev/null', '/proc/keys')).toBeGreaterThan(0);
+    expect(at('--ro-bind', '/dev/null', '/proc/keys')).toBe(-1);
+    expect(plan.details?.privateDevices).toEqual(privateDevices);
+    expect(plan.notes.join('\n')).toContain('devices: /dev/null, /dev/zero are private copies');
+    // Without them (a non-root warden): the argv of before, and nothing in details.
+    const plain = planBwrap({ ...spec, limits: {} }, HOST);
+    expect(plain.argv).not.toContain('--dev-bind');
+    expect(plain.details).not.toHaveProperty('privateDevices');
+    // The same argv otherwise: drop the --dev-bind triples, put the host's /dev/null back in the masks.
+    const inTriple = (i: number): boolean => [i, i - 1, i - 2].some((j) => argv[j] === '--dev-bind');
+    const back = argv
+      .filter((_, i) => !inTriple(i))
+      .map((arg) => (arg === '/root/.cache/mcp-warden/bwrap-dev/null' ? '/dev/null' : arg));
+    expect(back).toEqual(plain.argv);
+  });
+});
+
+describe('read-only /proc (a root warden)', () => {
+  it('remounts /proc read-only after the masks bound over it; without readOnlyProc /proc is left as mounted', () => {
+    const argv = planBwrap({ ...spec, limits: {} }, { ...HOST, readOnlyProc: true }).argv;
+    const remount = argv.findIndex((arg, i) => arg === '--remount-ro' && argv[i + 1] === '/proc');
+    expect(remount).toBeGreaterThan(argv.lastIndexOf('/proc/key-users'));
+    expect(argv.slice(remount - 2, remount + 4)).toEqual([
+      '--remount-ro',
+      '/dev',
+      '--remount-ro',
+      '/proc',
+      '--remount-ro',
+      '/',
+    ]);
+    const plain = planBwrap({ ...spec, limits: {} }, HOST).argv;
+    expect(plain.join(' ')).not.toContain('--remount-ro /proc');
+    expect(argv.filter((_, i) => i !== remount && i !== remount + 1)).toEqual(plain);
+  });
 });
 
 describe('masked /proc files', () => {
