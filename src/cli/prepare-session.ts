@@ -67,6 +67,8 @@ export interface PrepareOptions {
    * it as on the command line. Undefined: the profile's.
    */
   network?: Profile['network'];
+  /** true: a launch follows (run): let the backend start ahead what it can (Backend.prestart). */
+  prestart?: boolean;
 }
 
 /** Resolve profile, backend, roots, environment and command into a launch plan. Throws WardenError. */
@@ -74,6 +76,7 @@ export async function prepareSession(args: RunArgs, options: PrepareOptions): Pr
   const warnings: string[] = [];
   const cache = cacheDir(options.hostEnv);
   const { profile, backend } = await selectProfile(args, cache, options.probe ?? true, options.skipBackends);
+  if (options.prestart === true) backend.prestart?.();
   applyOverrides(profile, args);
   if (options.network !== undefined) profile.network = options.network;
   if (args.learnNetwork === true) profile.network = learningNetwork(profile.network, profile.name);

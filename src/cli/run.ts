@@ -20,7 +20,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   const onProgress = (line: string): void => warn(line);
-  const first = await prepareSession(args, { hostEnv: process.env, onProgress });
+  const first = await prepareSession(args, { hostEnv: process.env, onProgress, prestart: true });
   leanWarden(first.backend.name);
   for (const warning of first.warnings) warn(warning);
   if (args.auditLog !== undefined) checkWritable(args.auditLog);

@@ -18,6 +18,8 @@ export function lazyBackend(name: BackendName, load: () => Promise<Backend>): Ba
       await get();
     },
     probe: async (options) => (await get()).probe(options),
+    // Only once loaded (probe loads it): starting ahead must not cost a module load of its own.
+    prestart: () => loaded?.prestart?.(),
     plan(spec) {
       if (loaded === undefined) {
         throw new WardenError(

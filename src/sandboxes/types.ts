@@ -176,6 +176,12 @@ export interface Backend {
    * success also in `cacheDir` for a short while when given (a warden start then skips the trial run).
    */
   probe(options?: ProbeOptions): Promise<Availability>;
+  /**
+   * Optional: start, before the plan exists, what the next launch will need (isolate: its host process
+   * boots meanwhile). Called once the backend is chosen for a session that will launch; the launch uses
+   * it if it fits its plan. Whatever no launch takes ends with the warden.
+   */
+  prestart?(): void;
   /** Pure: the exact sandbox this backend would launch for `spec`. */
   plan(spec: LaunchSpec): SandboxPlan;
   /** Spawn the plan. Rejects with WardenError('launch-failed') if the process cannot start. */

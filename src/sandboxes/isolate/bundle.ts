@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildFailure, BuildResult } from 'esbuild';
@@ -7,13 +7,16 @@ import { WardenError, errorMessage } from '../../errors.ts';
 import { hostPaths } from '../../util/host-paths.ts';
 import type { Refusal } from './bundle-guard.ts';
 import { BUNDLE_POLICY, type BundleScope } from './bundle-scope.ts';
+import { readOwnFile, writeAtomic } from './cache-file.ts';
 
 /** Bump when the bundling recipe changes in a way file stats cannot see. */
-const RECIPE = 'isolate-bundle-4';
+const RECIPE = 'isolate-bundle-5';
 
 /** A bundled server: one ESM module with every import resolved, and where its V8 code cache lives. */
 export interface Bundle {
   code: string;
+  /** `code` as UTF-8 bytes (what the code cache is bound to). */
+  bytes: Uint8Array;
   /** The bundle file in the cache (or undefined when caching failed). */
   file: string | undefined;
   /** Where the V8 code cache for this bundle is (or should be) stored. */
@@ -91,18 +94,20 @@ export async function loadBundle(
   const codeCacheFile = dir && path.join(dir, `${key}.v8cache`);
   if (file && manifestFile) {
     try {
-      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
-      if (inputsUnchanged(manifest))
-        return { code: readFileSync(file, 'utf8'), file, codeCacheFile, cached: true };
+      // Only files of ours (see readOwnFile): anything else is a miss, rebuilt and replaced.
+      const manifest = JSON.parse(readOwnFile(manifestFile)?.toString('utf8') ?? 'null') as Manifest | null;
+      const bytes = manifest && inputsUnchanged(manifest) ? readOwnFile(file) : undefined;
+      if (bytes !== undefined)
+        return { code: bytes.toString('utf8'), bytes, file, codeCacheFile, cached: true };
     } catch {
       // A miss.
     }
   }
-  const { code, inputs } = await build(scope);
+  const { code, bytes, inputs } = await build(scope);
   if (dir && file && manifestFile) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeAtomic(file, code);
+      writeAtomic(file, bytes);
       writeAtomic(codeCacheFile as string, '');
       writeAtomic(
         manifestFile,
@@ -112,12 +117,12 @@ export async function loadBundle(
       // A read-only cache only costs speed.
     }
   }
-  return { code, file, codeCacheFile, cached: false };
+  return { code, bytes, file, codeCacheFile, cached: false };
 }
 
 async function build(
   codeScope: Pick<BundleScope, 'entry' | 'code'>,
-): Promise<{ code: string; inputs: Manifest['inputs'] }> {
+): Promise<{ code: string; bytes: Uint8Array; inputs: Manifest['inputs'] }> {
   const esbuild = await import('esbuild');
   const { wardenModuleDirs, wardenPlugin } = await import('./bundle-plugin.ts');
   const { guardPlugin } = await import('./bundle-guard.ts');
@@ -140,11 +145,18 @@ async function build(
       // Whitespace and syntax only (names kept for stack traces): a third less for V8 to parse at every start.
       minifyWhitespace: true,
       minifySyntax: true,
-      // One module for the whole server: import.meta.url is the entry's, for every bundled file.
+      // One module for the whole server: import.meta.url is the entry's, for every bundled file. No
+      // import.meta is left: the host runs the bundle as a script (guest-script.ts), where it is a
+      // syntax error; the object is what the module's import.meta held (nothing else was set).
       define: {
         'import.meta.url': JSON.stringify(pathToFileURL(entry).href),
         'import.meta.filename': JSON.stringify(entry),
         'import.meta.dirname': JSON.stringify(path.dirname(entry)),
+        'import.meta': JSON.stringify({
+          url: pathToFileURL(entry).href,
+          filename: entry,
+          dirname: path.dirname(entry),
+        }),
       },
       plugins: [wardenPlugin(entry), guardPlugin(scope, refusals, checkImports)],
     });
@@ -161,14 +173,15 @@ async function build(
   }
   const inputs: Manifest['inputs'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    if (/^[\w-]+:/.test(input)) continue; // virtual modules (namespace:path)
+    // Virtual modules (namespace:path) and esbuild's own for a define that is an object (<define:NAME>).
+    if (/^[\w-]+:|^<define:/.test(input)) continue;
     const absolute = path.resolve(input);
     const stat = statSync(absolute);
     inputs[absolute] = [stat.mtimeMs, stat.size];
   }
   const output = result.outputFiles[0];
   if (output === undefined) throw new WardenError('launch-failed', `esbuild produced no output for ${entry}`);
-  return { code: output.text, inputs };
+  return { code: output.text, bytes: output.contents, inputs };
 }
 
 /** The start-up error for a failed build: the refused imports when there are any, else esbuild's errors. */
@@ -213,11 +226,3 @@ function readEsbuildVersion(): string {
     return 'unknown';
   }
 }
-
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, file);
-}
-
-export { writeAtomic };

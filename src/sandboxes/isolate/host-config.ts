@@ -5,6 +5,14 @@ import type { ResolvedRoot } from '../../config/root.ts';
  * readable by every local user, /proc/PID/environ only by the process's own user (issue 20 item 11).
  */
 export const HOST_CONFIG_ENV = 'MCP_WARDEN_ISOLATE_CONFIG';
+/**
+ * HOST_CONFIG_ENV's value for a host started before its configuration was known (the backend's
+ * prestart): the configuration then arrives as the first line on stdin, written by the warden before
+ * any of the client's bytes (a pipe only the warden holds, as private as the environment).
+ */
+export const CONFIG_ON_STDIN = '-';
+/** A configuration line longer than this is refused (the warden's are a few KB). */
+const MAX_CONFIG_LINE = 16 * 1024 * 1024;
 
 /** Everything the isolate host process needs, passed by the warden as JSON in HOST_CONFIG_ENV. */
 export interface HostConfig {
@@ -55,4 +63,49 @@ export function parseHostConfig(text: string | undefined): HostConfig {
   ].filter(Boolean);
   if (problems.length > 0) throw new Error(`bad isolate host config: ${problems.join('; ')}`);
   return value;
+}
+
+/**
+ * The first line of `stream` (the configuration, for CONFIG_ON_STDIN), leaving the stream paused with
+ * every byte after the newline still unread, for the guest. Rejects on end, error or an over-long line.
+ */
+export function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.pause();
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const newline = bytes.indexOf(10);
+      if (newline < 0) {
+        chunks.push(bytes);
+        size += bytes.length;
+        if (size > MAX_CONFIG_LINE) {
+          done();
+          reject(new Error('the isolate host configuration line is too long'));
+        }
+        return;
+      }
+      chunks.push(bytes.subarray(0, newline));
+      done();
+      if (newline + 1 < bytes.length) stream.unshift(bytes.subarray(newline + 1));
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onEnd = (): void => {
+      done();
+      reject(new Error('stdin ended before the isolate host configuration'));
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+  });
 }

@@ -6,8 +6,9 @@ import { WardenError, errorMessage } from '../../errors.ts';
 import { loadBundle } from './bundle.ts';
 import { CodeCache } from './code-cache.ts';
 import { BOOTSTRAP_SOURCE } from './guest-bootstrap.ts';
+import { bundleScript, SCRIPT_LINE_OFFSET } from './guest-script.ts';
 import { createHostCall } from './host-call.ts';
-import { HOST_CONFIG_ENV, parseHostConfig } from './host-config.ts';
+import { CONFIG_ON_STDIN, HOST_CONFIG_ENV, parseHostConfig, readFirstLine } from './host-config.ts';
 import { PathGuard } from './host-fs.ts';
 import { createFsOps } from './host-fs-ops.ts';
 import { createNetOps, readExtraCa } from './host-net-ops.ts';
@@ -17,15 +18,30 @@ import { createProcessOps } from './host-process-ops.ts';
 import { START_FAILED_STATUS } from './isolate-exit.ts';
 import { formatStartStatus } from './start-status.ts';
 import { CpuBudget, WATCHDOG_TICK_MS } from './watchdog.ts';
+import { isolatedVmVersion } from './isolated-vm-version.ts';
 
+/** When a server has written nothing this long after its compile, its code cache is made anyway. */
+const CODE_CACHE_FALLBACK_MS = 2000;
+
+// isolated-vm loads while this host waits for its configuration (a prestarted host: see below).
+const loadingIvm = import('isolated-vm');
+loadingIvm.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+const ivmVersion = isolatedVmVersion();
 // The configuration (the guest's environment, --env values included) comes in this process's environment,
-// readable only by its own user, never in argv, which every local user can read in /proc/PID/cmdline.
-const config = parseHostConfig(process.env[HOST_CONFIG_ENV]);
+// readable only by its own user, never in argv, which every local user can read in /proc/PID/cmdline; or,
+// for a host the backend started before the plan existed (prestart), as the first line on stdin, which
+// only the warden holds. No configuration (the warden went away first): nothing to do.
+const configText = process.env[HOST_CONFIG_ENV];
 delete process.env[HOST_CONFIG_ENV];
+const config = parseHostConfig(
+  configText === CONFIG_ON_STDIN
+    ? await readFirstLine(process.stdin).catch((): never => process.exit(START_FAILED_STATUS))
+    : configText,
+);
 process.chdir(config.cwd);
 const lifecycle = new HostLifecycle();
 const [{ default: ivm }, bundle] = await Promise.all([
-  import('isolated-vm'),
+  loadingIvm,
   loadBundle(config.entry, config.cacheDir, config.readOnlyPaths).catch(startFailed),
 ]);
 // Reported before any server code runs: the backend's launch() waits for this line.
@@ -62,7 +78,18 @@ const isolate: Isolate = new ivm.Isolate({
   },
 });
 lifecycle.attach(isolate);
-const context = await isolate.createContext();
+// The isolate's own thread makes the context and then compiles the server while this thread reads the
+// code cache and builds the host operations (a few ms of each, overlapped).
+const creatingContext = isolate.createContext();
+
+// V8's code cache for the server: consumed when valid; else made once the server has answered its first
+// message (or a while after it started), so it holds the functions the start-up compiled lazily too.
+const source = bundleScript(bundle.code);
+const origin = { filename: `file://${config.entry}`, lineOffset: SCRIPT_LINE_OFFSET };
+const codeCache = new CodeCache(bundle.codeCacheFile, { bundle: bundle.bytes, isolatedVm: ivmVersion });
+const compiling = lifecycle.track(isolate.compileScript(source, { ...origin, ...codeCache.options(ivm) }));
+compiling.catch(() => undefined); // awaited below, where a failure is the guest's
+const context = await creatingContext;
 
 // Host → guest events go through the bootstrap's dispatcher; the guest never holds a host Reference.
 const dispatcher = (await context.eval(BOOTSTRAP_SOURCE, { reference: true })) as Reference<
@@ -82,10 +109,22 @@ const guard = new PathGuard({
   cwd: config.cwd,
   maxReadBytes: config.memoryMb * 1024 * 1024,
 });
+const produceCodeCache = (): void => {
+  if (!codeCache.wanted || lifecycle.ending) return;
+  void codeCache.produce(() =>
+    lifecycle.track(isolate.compileScript(source, { ...origin, produceCachedData: true })),
+  );
+};
 const ops = {
   ...createPureOps(),
   ...createFsOps(guard),
-  ...createProcessOps({ config, isolate: () => isolate, lifecycle, toGuest }),
+  ...createProcessOps({
+    config,
+    isolate: () => isolate,
+    lifecycle,
+    toGuest,
+    onFirstStdout: () => setImmediate(produceCodeCache),
+  }),
   ...createNetOps({
     socketPath: config.egressSocket,
     toGuest,
@@ -113,16 +152,12 @@ setInterval(() => {
   }
 }, WATCHDOG_TICK_MS).unref();
 
-const codeCache = new CodeCache(bundle.codeCacheFile);
 try {
-  const module = await lifecycle.track(
-    isolate.compileModule(bundle.code, { filename: `file://${config.entry}`, ...codeCache.options(ivm) }),
-  );
-  codeCache.store(module);
-  await module.instantiate(context, () => {
-    throw new Error('the bundled server imports nothing at run time');
-  });
-  await lifecycle.track(module.evaluate({ promise: true } as never));
+  const script = await compiling;
+  codeCache.compiled(script);
+  // A server that writes nothing for a while still gets its cache (after the first message otherwise).
+  if (codeCache.wanted) setTimeout(produceCodeCache, CODE_CACHE_FALLBACK_MS).unref();
+  await lifecycle.track(script.run(context, { promise: true }));
 } catch (error) {
   guestFailed(error);
 }

@@ -13,6 +13,8 @@ export interface ProcessOpsContext {
   lifecycle: HostLifecycle;
   /** Deliver an event to the guest (stdin data, timer, drain). */
   toGuest: (kind: string, payload?: unknown) => void;
+  /** Called once, after the guest's first write to stdout (its first message, usually). */
+  onFirstStdout?: () => void;
 }
 
 /**
@@ -24,7 +26,9 @@ export function createProcessOps({
   isolate,
   lifecycle,
   toGuest,
+  onFirstStdout,
 }: ProcessOpsContext): Record<string, HostOp> {
+  let firstStdout = onFirstStdout;
   const timers = new Map<number, { kind: string; handle: NodeJS.Timeout | NodeJS.Immediate }>();
   const outputLimit = config.memoryMb * MiB;
   return {
@@ -57,6 +61,11 @@ export function createProcessOps({
         throw new TypeError('write: string or bytes');
       if (lifecycle.ending) return false;
       const ok = (fd === 1 ? process.stdout : process.stderr).write(data);
+      if (fd === 1 && firstStdout !== undefined) {
+        const call = firstStdout;
+        firstStdout = undefined;
+        call();
+      }
       const pending = process.stdout.writableLength + process.stderr.writableLength;
       if (pending > outputLimit) {
         lifecycle.limit(

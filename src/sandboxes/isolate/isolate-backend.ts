@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../../errors.ts';
@@ -8,7 +7,9 @@ import { spawnSandboxProcess } from '../process/spawn-sandbox-process.ts';
 import type { Availability, Backend, ExitInfo, LimitKind, SandboxPlan } from '../types.ts';
 import type { HostConfig } from './host-config.ts';
 import { exitInfoWithLimit } from './isolate-exit.ts';
-import { DEFAULT_CPU_MS, planIsolate } from './isolate-plan.ts';
+import { probeIsolatedVm } from './isolate-probe.ts';
+import { HostStandby } from './host-standby.ts';
+import { DEFAULT_CPU_MS, hostArgv, planIsolate } from './isolate-plan.ts';
 import { readStartStatus } from './start-status.ts';
 
 const self = fileURLToPath(import.meta.url);
@@ -19,6 +20,8 @@ const HOST_ENTRY = path.join(path.dirname(self), `host-main${path.extname(self)}
 const START_TIMEOUT_MS = 120_000;
 
 let probed: Promise<Availability> | undefined;
+/** The host started by prestart(), until a launch takes it. */
+let standby: HostStandby | undefined;
 
 /** MCP_WARDEN_ISOLATE_CPU_MS, when set to a positive number; else the default budget. */
 function cpuBudgetMs(): number {
@@ -34,9 +37,18 @@ function cpuBudgetMs(): number {
  */
 export const isolateBackend: Backend = {
   name: 'isolate',
-  probe() {
-    probed ??= probeIsolatedVm();
+  probe(options) {
+    probed ??= probeIsolatedVm(options?.cacheDir);
     return probed;
+  },
+  // The host's command line does not depend on the server, so it can boot (Node, its modules, isolated-vm:
+  // ~50 ms) while the warden resolves the launch spec; the configuration follows on its stdin.
+  prestart() {
+    standby?.discard();
+    standby = new HostStandby(
+      hostArgv({ node: process.execPath, hostEntry: HOST_ENTRY, setpriv: findSetpriv() }),
+      spawnSandboxProcess,
+    );
   },
   plan: (spec) =>
     planIsolate(spec, {
@@ -47,7 +59,10 @@ export const isolateBackend: Backend = {
       cpuMs: cpuBudgetMs(),
     }),
   async launch(plan: SandboxPlan) {
-    const sandbox = await spawnSandboxProcess(plan.argv, plan.env, plan.cwd);
+    const ready = standby;
+    standby = undefined;
+    const sandbox =
+      (await ready?.take(plan.argv, plan.env)) ?? (await spawnSandboxProcess(plan.argv, plan.env, plan.cwd));
     const config = plan.details?.host as HostConfig | undefined;
     // The host bundles the server before it runs any of it, and says how that went on stderr: a refused
     // or broken bundle is a launch failure, not a server that died.
@@ -78,18 +93,4 @@ function describeLimit(kind: LimitKind, config: HostConfig): string | undefined 
     return `the server exceeded its ${config.memoryMb} MB memory limit (heap, or output the client had not read)`;
   if (kind === 'cpu') return `the server used more than ${config.cpuMs} ms of CPU without going idle`;
   return undefined;
-}
-
-async function probeIsolatedVm(): Promise<Availability> {
-  try {
-    createRequire(import.meta.url).resolve('isolated-vm');
-    await import('isolated-vm');
-    return { available: true, version: '6' };
-  } catch (error) {
-    return {
-      available: false,
-      reason: `isolated-vm cannot load: ${(error as Error).message.split('\n')[0]}`,
-      fix: 'reinstall mcp-warden with install scripts enabled for isolated-vm (it builds a native addon), on Node 22+',
-    };
-  }
 }

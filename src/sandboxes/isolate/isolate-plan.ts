@@ -47,6 +47,15 @@ export function scriptOf(spec: LaunchSpec): { entry: string; args: string[]; ign
 }
 
 /**
+ * Pure: the isolate host's command line, the same for every server (the server travels in the
+ * configuration): the warden's Node running host-main, under `setpriv --pdeathsig KILL` when there is one.
+ */
+export function hostArgv(host: Pick<IsolateHost, 'node' | 'hostEntry' | 'setpriv'>): string[] {
+  const command = [host.node, host.hostEntry];
+  return host.setpriv === undefined ? command : [host.setpriv, '--pdeathsig', 'KILL', '--', ...command];
+}
+
+/**
  * Pure: the isolate plan for `spec`. argv starts the host process (the warden's Node running host-main);
  * its environment holds only the HostConfig as JSON (HOST_CONFIG_ENV: the guest's env, --env values
  * included, must not be in argv, which every local user can read). `details.host` is that config,
@@ -73,10 +82,9 @@ export function planIsolate(spec: LaunchSpec, host: IsolateHost): SandboxPlan {
     cacheDir: host.cacheDir,
     ...(spec.egress === undefined ? {} : { egressSocket: spec.egress.socketPath }),
   };
-  const command = [host.node, host.hostEntry];
   return {
     backend: 'isolate',
-    argv: host.setpriv === undefined ? command : [host.setpriv, '--pdeathsig', 'KILL', '--', ...command],
+    argv: hostArgv(host),
     env: { [HOST_CONFIG_ENV]: JSON.stringify(config) },
     cwd: spec.cwd,
     notes: [

@@ -1,10 +1,12 @@
 // Issue 20 item 11: `--env` values must never reach a command line. /proc/PID/cmdline is readable by every
 // local user; the isolate host used to get its whole configuration, the guest's environment included,
-// as one JSON argument. Now it travels in the host's own environment (readable by its user only).
+// as one JSON argument. Now it travels in the host's own environment (readable by its user only), or, for
+// the host `run` starts ahead of its plan (prestart, issue 19), on the host's stdin: not even there.
 import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_ON_STDIN, HOST_CONFIG_ENV } from '../../../src/sandboxes/isolate/host-config.ts';
 import { ISOLATE_PROFILE } from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import {
@@ -45,6 +47,23 @@ async function session(envArgs: string[], wardenEnv: Record<string, string> = {}
   return warden;
 }
 
+/** The isolate host of `warden`: its child running host-main. */
+function hostOf(warden: RawWarden): number {
+  const hosts = cmdlinesContaining('host-main').filter(({ pid }) => {
+    try {
+      return (
+        readFileSync(path.join('/proc', String(pid), 'stat'), 'latin1')
+          .split(') ')[1]
+          ?.split(' ')[1] === String(warden.child.pid)
+      );
+    } catch {
+      return false;
+    }
+  });
+  expect(hosts).toHaveLength(1);
+  return (hosts[0] as { pid: number }).pid;
+}
+
 async function readEnv(warden: RawWarden): Promise<Record<string, string>> {
   const reply = await warden.request('env', 'tools/call', { name: 'env', arguments: {} }, 20_000);
   const text = (reply.result as { content: Array<{ text: string }> }).content[0]?.text ?? '{}';
@@ -70,6 +89,19 @@ describe.runIf(ISOLATE_PROFILE.enabled)(`--env values and argv (${ISOLATE_PROFIL
     try {
       expect(await readEnv(warden)).toMatchObject({ SECRET_TOKEN: canary });
       expect(cmdlinesContaining(canary)).toEqual([]);
+    } finally {
+      warden.endInput();
+      await warden.exit;
+    }
+  });
+
+  it('the host run starts ahead got its configuration on stdin: its environment holds only the marker', async () => {
+    const canary = `argv-canary-${randomBytes(8).toString('hex')}`;
+    const warden = await session(['--env', `SECRET_TOKEN=${canary}`]);
+    try {
+      expect(await readEnv(warden)).toMatchObject({ SECRET_TOKEN: canary });
+      const environ = readFileSync(path.join('/proc', String(hostOf(warden)), 'environ'), 'latin1');
+      expect(environ).toBe(`${HOST_CONFIG_ENV}=${CONFIG_ON_STDIN}\0`);
     } finally {
       warden.endInput();
       await warden.exit;

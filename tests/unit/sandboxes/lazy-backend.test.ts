@@ -25,6 +25,30 @@ describe('lazyBackend', () => {
     expect(loads).toBe(1);
   });
 
+  it('forwards prestart only once the module is loaded (starting ahead never costs a load)', async () => {
+    let loads = 0;
+    let prestarts = 0;
+    const real: Backend = {
+      name: 'isolate',
+      probe: async () => ({ available: true }),
+      prestart: () => void prestarts++,
+      plan: () => ({ backend: 'isolate', argv: ['x'], env: {}, cwd: '/', notes: [], unenforced: [] }),
+      launch: async () => {
+        throw new Error('not in this test');
+      },
+    };
+    const backend = lazyBackend('isolate', async () => {
+      loads++;
+      return real;
+    });
+    backend.prestart?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([loads, prestarts]).toEqual([0, 0]);
+    await backend.probe();
+    backend.prestart?.();
+    expect([loads, prestarts]).toEqual([1, 1]);
+  });
+
   it('the registry imports no container, seatbelt or isolate module statically (they load on first use)', async () => {
     const { readFileSync } = await import('node:fs');
     const source = readFileSync(new URL('../../../src/sandboxes/registry.ts', import.meta.url), 'utf8');
