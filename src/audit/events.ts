@@ -26,6 +26,12 @@ export type AuditEvent =
     }
   | { event: 'sandbox.start'; backend: string; pid: number; generation: number }
   | {
+      /** `run --warm`: the first sandbox was a ready one from the warm pool (`hit`), or why not. */
+      event: 'sandbox.warm';
+      hit: boolean;
+      detail: string;
+    }
+  | {
       event: 'sandbox.stop';
       pid: number;
       code: number | null;

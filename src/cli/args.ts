@@ -43,6 +43,11 @@ export interface RunArgs {
   record?: string | undefined;
   /** `--record-contents` (with --record only): keep file contents in the record (dropped by default). */
   recordContents?: boolean;
+  /**
+   * `--warm`: take a ready container of the same plan from the per-user warm pool, which keeps one
+   * ready per plan (docker and gvisor; no effect on other backends). Undefined/false: launch on demand.
+   */
+  warm?: boolean;
   /** The server command: COMMAND [ARGS...], never empty. */
   command: string[];
 }
@@ -66,6 +71,7 @@ const RUN_OPTIONS = {
   'learn-network': { type: 'boolean' },
   record: { type: 'string' },
   'record-contents': { type: 'boolean' },
+  warm: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -121,6 +127,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | undefined {
     strictProtocol: values['strict-protocol'] ?? false,
     ...learnArgs(values.learn, values['learn-network'] ?? false),
     ...recordArgs(values.record, values['record-contents'] ?? false),
+    warm: values.warm ?? false,
     command,
   };
 }

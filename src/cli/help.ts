@@ -43,6 +43,8 @@ Options:
   --record FILE           append the session's messages, verdicts and connections to FILE (JSONL, mode
                           0600; secrets redacted, file contents dropped) for mcp-warden replay
   --record-contents       keep file contents (tool and resource read results) in the record
+  --warm                  docker, gvisor: start from a container of the same sandbox kept ready by a
+                          per-user pool (started on first use, exits when idle); no effect elsewhere
   --learn FILE            observe the session and write a least-privilege profile to FILE, with its
                           report (FILE.report.md, .json) beside it; see mcp-warden learn --help
   --learn-network         with --learn: the egress proxy lets the server reach any public host and records

@@ -23,6 +23,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const first = await prepareSession(args, { hostEnv: process.env, onProgress, prestart: true });
   leanWarden(first.backend.name);
   for (const warning of first.warnings) warn(warning);
+  if (args.warm && first.backend.name !== 'docker' && first.backend.name !== 'gvisor')
+    warn(`note: --warm has no effect on the ${first.backend.name} backend (docker and gvisor only)`);
   if (args.auditLog !== undefined) checkWritable(args.auditLog);
   // --record FILE (src/replay): opened before anything launches; it never goes to stdout, the MCP channel.
   const recording = args.record === undefined ? undefined : await import('./run-record.ts');
@@ -58,7 +60,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         await egress?.close();
         egress = await startEgress(next);
       }
-      return next.backend.launch(next.plan, { onProgress });
+      return next.backend.launch(next.plan, { onProgress, warm: args.warm === true });
     },
     onFallback: ({ from, to, reason }) =>
       warn(`warning: auto picked ${from}, which could not launch (${reason}); using ${to} instead`),
@@ -105,6 +107,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     const running = session.run();
     auditRootResolutions(audit, prepared);
     for (const fallback of fallbacks) audit.write({ event: 'backend.fallback', ...fallback });
+    // --warm: whether the sandbox came from the warm pool, or why not (docker/warm).
+    void firstSandbox.then(
+      (sandbox) => sandbox.warm && audit.write({ event: 'sandbox.warm', ...sandbox.warm }),
+      () => undefined,
+    );
     egress?.attach({
       audit: (event) => {
         audit.write(event);

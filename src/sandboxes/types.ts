@@ -144,6 +144,17 @@ export interface Sandbox {
    * SIGKILL on unref'd timers. `graceful: false` skips straight to SIGKILL. Resolves when all are gone.
    */
   stop(options?: { graceful?: boolean }): Promise<ExitInfo>;
+  /**
+   * Set when the launch was asked to use the warm pool (LaunchOptions.warm): whether this sandbox came
+   * from it, or why not. Undefined: the pool was not asked.
+   */
+  readonly warm?: WarmOutcome;
+}
+
+/** A warm-pool take: `hit` (a ready sandbox was handed over) or why it missed (`detail`). */
+export interface WarmOutcome {
+  hit: boolean;
+  detail: string;
 }
 
 export interface ProbeOptions {
@@ -165,6 +176,11 @@ export type Availability =
 export interface LaunchOptions {
   /** Human progress lines for slow first-time steps (building an image); undefined: silent. */
   onProgress?: (line: string) => void;
+  /**
+   * `run --warm`: take a ready sandbox of the same plan from the per-user warm pool when there is one
+   * (docker and gvisor; docker/warm/). Other backends ignore it. Undefined/false: launch on demand.
+   */
+  warm?: boolean;
 }
 
 export interface Backend {

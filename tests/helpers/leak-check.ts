@@ -16,6 +16,9 @@ const OURS = [
   // The container watchdog of a warden (src/sandboxes/docker/watchdog.ts) is detached from it.
   path.join(project, 'src', 'sandboxes', 'docker', 'watchdog-main.ts'),
   path.join(project, 'dist', 'sandboxes', 'docker', 'watchdog-main.js'),
+  // So is the warm pool daemon of `run --warm` (src/sandboxes/docker/warm/pool-daemon-main.ts).
+  path.join(project, 'src', 'sandboxes', 'docker', 'warm', 'pool-daemon-main.ts'),
+  path.join(project, 'dist', 'sandboxes', 'docker', 'warm', 'pool-daemon-main.js'),
   // Children spawned by fixture servers carry a per-test tag instead (their command line is node -e).
   'leaktag-',
 ];

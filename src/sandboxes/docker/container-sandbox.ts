@@ -72,15 +72,53 @@ export async function launchContainer(
   }
 }
 
+/**
+ * Take over a container that is already running and that nobody has attached stdin to yet (a warm
+ * one from the pool, warm/warm-launch.ts): attach, wait, check it still runs under the name it was
+ * handed over with, then the same sandbox as launchContainer's. `bootStderr`: what the server wrote on
+ * stderr before this attach, replayed first. Rejects (the caller falls back to a launch on demand) when
+ * the container is gone, stopped or not the one expected; it is then left for `lifeline` to remove.
+ */
+export async function attachContainer(
+  docker: Docker,
+  id: string,
+  lifeline: Lifeline,
+  expectedName: string,
+  bootStderr: Buffer = Buffer.alloc(0),
+): Promise<Sandbox> {
+  const container = docker.getContainer(id);
+  const stream = (await container.attach({
+    stream: true,
+    stdin: true,
+    stdout: true,
+    stderr: true,
+    hijack: true,
+  })) as unknown as Duplex;
+  // Requested before the check below: an exit between the two is still seen.
+  const waited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+  try {
+    const info = await container.inspect();
+    if (info.Name !== `/${expectedName}`) throw new Error(`container ${id.slice(0, 12)} is ${info.Name}`);
+    if (!info.State.Running) throw new Error(`container ${id.slice(0, 12)} is ${info.State.Status}`);
+    return wrap(container, stream, waited, info.State.Pid, lifeline, bootStderr);
+  } catch (error) {
+    waited.catch(() => undefined);
+    stream.destroy();
+    throw error;
+  }
+}
+
 function wrap(
   container: Docker.Container,
   stream: Duplex,
   waited: Promise<{ StatusCode: number }>,
   pid: number,
   lifeline: Lifeline,
+  bootStderr?: Buffer,
 ): ContainerSandbox {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  if (bootStderr !== undefined && bootStderr.length > 0) stderr.write(bootStderr);
   demuxAttachStream(stream, stdout, stderr);
   stream.on('error', () => undefined);
   const stdin = new Writable({

@@ -2,7 +2,15 @@ import { realpathSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { WardenError, errorMessage } from '../../errors.ts';
 import { cacheDir } from '../../util/cache-dir.ts';
-import type { Availability, Backend, LaunchSpec, ProbeOptions, SandboxPlan } from '../types.ts';
+import type {
+  Availability,
+  Backend,
+  LaunchOptions,
+  LaunchSpec,
+  ProbeOptions,
+  Sandbox,
+  SandboxPlan,
+} from '../types.ts';
 import { launchContainer } from './container-sandbox.ts';
 import {
   type ContainerBackendName,
@@ -65,27 +73,49 @@ function containerBackend(name: ContainerBackendName): Backend {
         throw new WardenError('internal', `the ${name} backend was given a plan without a container`);
       const offline = plan.details?.offlineImage as ImageRef | undefined;
       const egress = plan.details?.egressSocket !== undefined;
-      const prepared = dockerConnection().then(async (docker) => {
-        await Promise.all([
-          offline ? ensureNodeImage(docker, offline, options.onProgress) : requireImage(docker, body.Image),
-          reapOrphans(docker),
-          // The relay reaches the proxy through a host unix socket: asked of the engine at each such
-          // launch (alongside the image check), so a daemon.json change takes effect at once.
-          name === 'gvisor' && egress ? requireRunscHostUds(docker) : undefined,
-        ]);
-        return docker;
-      });
-      // Spawned while the engine works (the spawn itself blocks this thread a few ms); held until the
-      // container is removed, so no container exists without a watchdog.
-      const lifeline = holdLifeline(body.Labels[OWNER_LABEL] ?? formatOwner(currentOwner()));
-      try {
-        return await launchContainer(await prepared, body, lifeline);
-      } catch (error) {
-        lifeline.release();
-        throw engineUnreachable(error) ? unavailable(name, error) : error;
+      const onDemand = (): Promise<Sandbox> => launchOnDemand(name, body, offline, egress, options);
+      if (!options.warm) return onDemand();
+      // The egress proxy's socket is the session's own: such a plan is never kept ready.
+      if (egress) {
+        const warm = {
+          hit: false,
+          detail: 'not pooled: the session has a network allowlist (its own proxy)',
+        };
+        return Object.assign(await onDemand(), { warm });
       }
+      const { launchWarm } = await import('./warm/warm-launch.ts');
+      return launchWarm(body, onDemand);
     },
   };
+}
+
+/** The launch of every container session without --warm, and of --warm ones the pool cannot serve. */
+async function launchOnDemand(
+  name: ContainerBackendName,
+  body: ContainerCreateBody,
+  offline: ImageRef | undefined,
+  egress: boolean,
+  options: LaunchOptions,
+): Promise<Sandbox> {
+  const prepared = dockerConnection().then(async (docker) => {
+    await Promise.all([
+      offline ? ensureNodeImage(docker, offline, options.onProgress) : requireImage(docker, body.Image),
+      reapOrphans(docker),
+      // The relay reaches the proxy through a host unix socket: asked of the engine at each such
+      // launch (alongside the image check), so a daemon.json change takes effect at once.
+      name === 'gvisor' && egress ? requireRunscHostUds(docker) : undefined,
+    ]);
+    return docker;
+  });
+  // Spawned while the engine works (the spawn itself blocks this thread a few ms); held until the
+  // container is removed, so no container exists without a watchdog.
+  const lifeline = holdLifeline(body.Labels[OWNER_LABEL] ?? formatOwner(currentOwner()));
+  try {
+    return await launchContainer(await prepared, body, lifeline);
+  } catch (error) {
+    lifeline.release();
+    throw engineUnreachable(error) ? unavailable(name, error) : error;
+  }
 }
 
 /**

@@ -51,12 +51,17 @@ export function isOrphaned(owner: Owner, self: Owner, startTimeOf: (pid: number)
   return live === '' || live !== owner.startTime;
 }
 
-/** The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat); '' if unknown. */
+/**
+ * The start time of `pid` in clock ticks since boot (field 22 of /proc/PID/stat); '' if unknown, or if
+ * the process is a zombie: it has died, only its exit status waits for a parent (or an init that is
+ * slow to reap) to collect it.
+ */
 export function processStartTime(pid: number): string {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z') return '';
     return fields[19] ?? '';
   } catch {
     return '';

@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import { currentOwner, isOrphaned, OWNER_LABEL, parseOwner, processStartTime } from './owner.ts';
+import { takerOf } from './warm/taken-name.ts';
 
 /**
  * Remove the containers of dead wardens of this host (a warden killed with SIGKILL cannot remove its
- * own). Returns the ids removed. Never throws: reaping is housekeeping and must not block a session.
+ * own), and of dead warm-pool daemons unless handed to a warden still alive (warm/taken-name.ts). Returns the ids removed. Never throws: reaping is housekeeping and must not block a session.
  */
 export async function reapOrphans(docker: Docker): Promise<string[]> {
   const self = currentOwner();
@@ -15,7 +16,10 @@ export async function reapOrphans(docker: Docker): Promise<string[]> {
   }
   const orphans = containers.filter((info) => {
     const owner = parseOwner(info.Labels[OWNER_LABEL] ?? '');
-    return owner !== undefined && isOrphaned(owner, self, processStartTime);
+    if (owner === undefined || !isOrphaned(owner, self, processStartTime)) return false;
+    // A warm-pool container handed to a warden lives as long as that warden, even past its daemon.
+    const taker = takerOf(info.Names ?? []);
+    return taker === undefined || isOrphaned({ ...owner, ...taker }, self, processStartTime);
   });
   const removed: string[] = [];
   await Promise.all(

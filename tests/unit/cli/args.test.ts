@@ -20,6 +20,16 @@ describe('parseRunArgs', () => {
     expect(parseRunArgs(['--allow-root-symlink', '/x', 'node', 's.js'])?.command).toEqual(['node', 's.js']);
   });
 
+  it('--warm: off by default, a flag without a value', () => {
+    expect(parseRunArgs(['--', 'node'])?.warm).toBe(false);
+    expect(parseRunArgs(['--warm', '--profile', 'gvisor', 'node', 's.js'])).toMatchObject({
+      warm: true,
+      profile: 'gvisor',
+      command: ['node', 's.js'],
+    });
+    expect(usage(['--warm=yes', '--', 'node'])).toMatch(/warm/);
+  });
+
   it('splits at -- and passes the command through untouched', () => {
     const args = parseRunArgs([
       '--profile',

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   currentOwner,
@@ -21,6 +23,33 @@ describe('owner labels', () => {
     expect(me.pid).toBe(process.pid);
     expect(me.startTime).toMatch(/^\d+$/);
     expect(processStartTime(2 ** 22 + 12345)).toBe('');
+  });
+
+  it('a zombie has no start time: it died, only its exit status is left (a warden killed, not yet reaped)', async () => {
+    // `sleep 0` exits at once; its parent becomes `sleep 5` (exec), which never collects it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const pid = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(String(d)))),
+      );
+      const state = (): string => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch {
+          return '';
+        }
+      };
+      for (let i = 0; i < 200 && state() !== 'Z'; i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(state()).toBe('Z');
+      expect(processStartTime(pid)).toBe('');
+      expect(processStartTime(parent.pid as number)).toMatch(/^\d+$/);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('reaps only containers of this host whose warden is gone (pid reuse included)', () => {
