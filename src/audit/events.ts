@@ -26,6 +26,18 @@ export type AuditEvent =
     }
   | { event: 'sandbox.start'; backend: string; pid: number; generation: number }
   | {
+      /**
+       * `run`'s fast start (src/cli/fast-start): the first sandbox was spawned from the cached launch of
+       * this configuration and confirmed (`adopted`), spawned but killed unseen because the prepared plan
+       * differs (`replaced`), not spawned (`miss`, `detail` says why), or turned off (`off`).
+       * `cacheable`: this session's launch is one the fast start caches for the next start.
+       */
+      event: 'fast-start';
+      outcome: 'adopted' | 'replaced' | 'miss' | 'off';
+      detail: string;
+      cacheable: boolean;
+    }
+  | {
       /** `run --warm`: the first sandbox was a ready one from the warm pool (`hit`), or why not. */
       event: 'sandbox.warm';
       hit: boolean;

@@ -28,5 +28,11 @@ try {
 }
 const { hideEnvValuesFromCmdline } = await import('./hide-env-values.ts');
 hideEnvValuesFromCmdline(process.argv.slice(2));
+// A repeated start of the same configuration spawns its cached launch now, before the rest of the
+// warden loads; run.ts adopts it only once its own plan confirms it (src/cli/fast-start, issue 19).
+if (process.argv[2] === 'run') {
+  const { startEarly } = await import('./fast-start/early-start.ts');
+  await startEarly(process.argv.slice(3), process.env);
+}
 const { runCli } = await import('./commands.ts');
 runCli(process.argv.slice(2));

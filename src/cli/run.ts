@@ -8,6 +8,7 @@ import { RUN_HELP } from './help.ts';
 import { say, warn } from './output.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { launchFirst } from './launch-first.ts';
+import { fastStartEvent, launchOrAdopt } from './fast-start/adopt-launch.ts';
 import { leanWarden } from './lean-warden.ts';
 import { type PreparedSession, policyContext, prepareSession } from './prepare-session.ts';
 
@@ -60,7 +61,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         await egress?.close();
         egress = await startEgress(next);
       }
-      return next.backend.launch(next.plan, { onProgress, warm: args.warm === true });
+      // The sandbox the fast start spawned, if this plan confirms it (src/cli/fast-start).
+      return launchOrAdopt(next, {
+        args,
+        fallback: next !== first,
+        launch: () => next.backend.launch(next.plan, { onProgress, warm: args.warm === true }),
+      });
     },
     onFallback: ({ from, to, reason }) =>
       warn(`warning: auto picked ${from}, which could not launch (${reason}); using ${to} instead`),
@@ -107,6 +113,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     const running = session.run();
     auditRootResolutions(audit, prepared);
     for (const fallback of fallbacks) audit.write({ event: 'backend.fallback', ...fallback });
+    // The fast start's outcome is known once the first sandbox is (src/cli/fast-start).
+    const auditFastStart = (): void => {
+      const event = fastStartEvent();
+      if (event) audit.write(event);
+    };
+    void firstSandbox.then(auditFastStart, auditFastStart);
     // --warm: whether the sandbox came from the warm pool, or why not (docker/warm).
     void firstSandbox.then(
       (sandbox) => sandbox.warm && audit.write({ event: 'sandbox.warm', ...sandbox.warm }),

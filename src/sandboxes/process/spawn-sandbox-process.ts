@@ -19,6 +19,13 @@ const SWEEP_ROUNDS = 20;
 export interface SandboxProcess extends Sandbox {
   /** SIGKILL the process group and every known descendant, synchronously, best effort. Never throws. */
   killAllNow(): void;
+  /**
+   * Resolves once every `inputs` descriptor is written and closed, so the child reads EOF there (or the
+   * write failed: the child died). That takes a turn of the event loop: a caller that goes on with
+   * long synchronous work after the spawn (the fast start, src/cli/fast-start) awaits it first, or
+   * bwrap waits for its --args until that work is done. Never rejects.
+   */
+  readonly inputsDelivered: Promise<void>;
 }
 
 // Every sandbox that may still have processes on the host, for killAllNow() from 'exit' handlers.
@@ -93,13 +100,18 @@ export function spawnSandboxProcess(
     ],
   });
   if (options.handoff !== undefined) takeHandoff(child, options.handoff.socketPath);
-  inputs.forEach((data, i) => {
+  const delivered = inputs.map((data, i) => {
     const stream = child.stdio[3 + i] as Writable | null | undefined;
-    if (!stream) return;
+    if (!stream) return undefined;
     // EPIPE when the child dies before reading: the launch failure is reported through its exit.
     stream.on('error', () => undefined);
+    const done = new Promise<void>((resolve) => {
+      for (const event of ['finish', 'error', 'close']) stream.once(event, () => resolve());
+    });
     stream.end(data);
+    return done;
   });
+  const inputsDelivered = Promise.all(delivered).then(() => undefined);
   return new Promise((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return; // Later errors (e.g. kill failures) are not launch failures.
@@ -114,11 +126,16 @@ export function spawnSandboxProcess(
         ),
       );
     });
-    child.once('spawn', () => resolve(wrap(child, program, options.environMarker)));
+    child.once('spawn', () => resolve(wrap(child, program, options.environMarker, inputsDelivered)));
   });
 }
 
-function wrap(child: ChildProcess, program: string, marker: string | undefined): SandboxProcess {
+function wrap(
+  child: ChildProcess,
+  program: string,
+  marker: string | undefined,
+  inputsDelivered: Promise<void>,
+): SandboxProcess {
   const pid = child.pid as number;
   const { stdin, stdout, stderr } = child;
   if (!stdin || !stdout || !stderr) throw new WardenError('internal', `no stdio pipes for ${program}`);
@@ -171,6 +188,7 @@ function wrap(child: ChildProcess, program: string, marker: string | undefined):
     stdout,
     stderr,
     exited,
+    inputsDelivered,
     stop(options = {}) {
       stopping ??= runLadder(options.graceful ?? true);
       return stopping;

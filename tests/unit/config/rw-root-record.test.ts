@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,37 @@ describe('the record of read-write roots', () => {
     writeFileSync(path.join(state, RECORD_FILE), `"/ok"\n{"x":1}\n"relative"\n"/torn`);
     recordRwRoots(state, ['/with\nnewline'], readRwRoots(state));
     expect(readRwRoots(state)).toEqual(['/ok', '/with\nnewline']);
+  });
+
+  it('reads every kind of line as JSON.parse does (plain lines take a fast path)', () => {
+    const state = temp();
+    const lines = [
+      '',
+      '"/plain"',
+      '"/tab\\there"',
+      '"/quote\\"d"',
+      '"/raw\ttab"',
+      '"/\\u0041"',
+      '"/é"',
+      ' "/space"',
+      '"/unterminated',
+      '"rel"',
+      '""',
+      '"/dup"',
+      '"/dup"',
+    ];
+    writeFileSync(path.join(state, RECORD_FILE), lines.join('\n'));
+    const parsed = lines.flatMap((line) => {
+      try {
+        const value: unknown = JSON.parse(line);
+        return typeof value === 'string' && value.startsWith('/') ? [value] : [];
+      } catch {
+        return [];
+      }
+    });
+    expect(readRwRoots(state)).toEqual([...new Set(parsed)]);
+    expect(readRwRoots(state)).toEqual(['/plain', '/tab\there', '/quote"d', '/A', '/é', '/space', '/dup']);
+    rmSync(state, { recursive: true });
   });
 
   it('compacts a large record, dropping directories that no longer exist', () => {

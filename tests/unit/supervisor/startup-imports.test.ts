@@ -48,4 +48,11 @@ describe('modules loaded on the session start-up path', () => {
       'node:util',
     ]);
   });
+
+  it('the fast start loads no package, and only what spawning needs, before it spawns a cached launch', () => {
+    // src/cli/fast-start: it runs before the rest of the warden has loaded, to spawn early.
+    const { packages, builtins } = importsReachable(['cli/fast-start/early-start.ts']);
+    expect([...packages.keys()]).toEqual([]);
+    expect([...builtins].sort()).toEqual(['node:child_process', 'node:fs', 'node:net', 'node:path']);
+  });
 });

@@ -37,6 +37,17 @@ describe.runIf(process.platform === 'linux')('spawnSandboxProcess inputs', () =>
     expect(Buffer.from(out.three, 'base64').toString()).toBe('--setenv\0A\0b\0');
     expect(Buffer.from(out.four, 'base64').equals(big)).toBe(true);
     expect(out.inherited).toEqual([]);
+    await expect(sandbox.inputsDelivered).resolves.toBeUndefined();
+    await sandbox.stop();
+  });
+
+  it('reports the inputs delivered even when the child exits without reading them', async () => {
+    const big = Buffer.alloc(2_000_000, 7); // the write cannot complete before the child is gone
+    const sandbox = await spawnSandboxProcess([process.execPath, '-e', 'process.exit(0)'], {}, '/', {
+      inputs: [big],
+    });
+    await sandbox.exited;
+    await expect(sandbox.inputsDelivered).resolves.toBeUndefined();
     await sandbox.stop();
   });
 

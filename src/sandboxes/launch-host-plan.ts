@@ -1,0 +1,25 @@
+import { WardenError } from '../errors.ts';
+import { launchBwrapPlan } from './bwrap/bwrap-launch.ts';
+import { launchNonePlan } from './none/none-launch.ts';
+import type { SandboxProcess } from './process/spawn-sandbox-process.ts';
+import type { SandboxPlan } from './types.ts';
+
+/**
+ * Start a plan of a backend whose sandbox is a host child process (bwrap, none) exactly as that
+ * backend's `launch` does, without loading the backend (its planner, probe and seccomp tables): for a
+ * plan the warden cached, spawned before the rest of the warden has loaded (src/cli/fast-start).
+ * Besides the registry, the only module that imports backend code. Rejects like the backend's launch;
+ * WardenError('internal') for another backend.
+ */
+export function launchHostPlan(plan: SandboxPlan): Promise<SandboxProcess> {
+  switch (plan.backend) {
+    case 'bwrap':
+      return launchBwrapPlan(plan);
+    case 'none':
+      return launchNonePlan(plan);
+    default:
+      return Promise.reject(
+        new WardenError('internal', `the ${plan.backend} backend's plans are not started as host processes`),
+      );
+  }
+}
