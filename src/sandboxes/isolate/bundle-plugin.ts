@@ -81,7 +81,10 @@ export function wardenPlugin(entry: string): Plugin {
   return {
     name: 'mcp-warden-isolate',
     setup(build) {
-      build.onResolve({ filter: /^warden-entry$/ }, () => ({ path: entry, namespace: 'warden-entry' }));
+      // An ES module whatever the entry is: named after a .cjs entry, esbuild would take this module for
+      // CommonJS and end the bundle with `export default`, a syntax error in the script the host runs
+      // (guest-script.ts).
+      build.onResolve({ filter: /^warden-entry$/ }, () => ({ path: 'entry.mjs', namespace: 'warden-entry' }));
       build.onLoad({ filter: /.*/, namespace: 'warden-entry' }, () => ({
         contents: `import ${JSON.stringify(guest('globals'))};\nimport ${JSON.stringify(entry)};\n`,
         loader: 'js',

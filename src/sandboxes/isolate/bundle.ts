@@ -10,7 +10,7 @@ import { BUNDLE_POLICY, type BundleScope } from './bundle-scope.ts';
 import { readOwnFile, writeAtomic } from './cache-file.ts';
 
 /** Bump when the bundling recipe changes in a way file stats cannot see. */
-const RECIPE = 'isolate-bundle-5';
+const RECIPE = 'isolate-bundle-6';
 
 /** A bundled server: one ESM module with every import resolved, and where its V8 code cache lives. */
 export interface Bundle {
