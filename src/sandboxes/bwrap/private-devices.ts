@@ -48,16 +48,21 @@ export interface PrivateDevices {
 }
 
 /**
- * The device nodes of BWRAP_DEV_NODES under `devDir` that `uid` owns (what a sandbox mapped to `uid`
- * could chmod); nodes that are missing or not character devices are left out. Empty for a non-root
- * warden on any ordinary host. Costs one stat per node.
+ * The device nodes of BWRAP_DEV_NODES under `devDir` that a sandbox mapped to `uid` owns or could come
+ * to own (and then chmod): those `uid` owns, and for uid 0 every one of them, whoever owns it at plan
+ * time, because root's processes may chown a node back to root between the plan and the sandbox's use
+ * of it (a plan made while /dev/null was someone else's left the host's bound, and a later chown back
+ * to root made it the sandbox's). Nodes that are missing or not character devices are left out. Empty
+ * for a non-root warden on any ordinary host. Costs one stat per node.
  */
 export function devicesOwnedBy(uid: number | undefined, devDir = '/dev'): DeviceNode[] {
   if (uid === undefined) return [];
   return BWRAP_DEV_NODES.flatMap((name) => {
     // stat, not lstat: bwrap binds what the name resolves to.
     const stat = statSync(path.join(devDir, name), { throwIfNoEntry: false });
-    return stat?.isCharacterDevice() === true && stat.uid === uid ? [{ name, rdev: stat.rdev }] : [];
+    return stat?.isCharacterDevice() === true && (uid === 0 || stat.uid === uid)
+      ? [{ name, rdev: stat.rdev }]
+      : [];
   });
 }
 

@@ -5,12 +5,11 @@
 // shell, a read-only root filesystem, and a clean SIGTERM stop.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerSeccompProfile } from '../../../src/sandboxes/seccomp/docker-profile.ts';
-import { DOCKER_PROFILE, GVISOR_PROFILE } from '../../helpers/containers.ts';
+import { DOCKER_PROFILE } from '../../helpers/containers.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import { ECHO_SERVER, PROJECT_ROOT, WARDEN_ENTRY } from '../../helpers/warden.ts';
 
@@ -149,14 +148,18 @@ describe.runIf(DOCKER_PROFILE.enabled)(`Dockerfile (${DOCKER_PROFILE.status})`, 
       }),
       { mode: 0o644 },
     );
-    // runsc enforces seccomp profiles (--oci-seccomp, which the gvisor backend requires) but answers
-    // every ERRNO rule with EPERM: Docker's default profile then refuses clone3 with EPERM, and glibc
-    // >= 2.34 cannot start threads (google/gvisor#14688). The warden's runsc profile lets clone3 through.
-    const seccomp = path.join(config, 'seccomp-runsc.json');
-    writeFileSync(seccomp, JSON.stringify(dockerSeccompProfile('runsc')));
+    // The host's /dev/null keeps its owner and mode through the container's start and its health probes.
+    const devNull = (): string => {
+      const stat = statSync('/dev/null');
+      return `${stat.uid}:${stat.gid} ${(stat.mode & 0o7777).toString(8)}`;
+    };
+    const devNullBefore = devNull();
     await docker(
-      'run', '-d', '--name', container,
-      ...(GVISOR_PROFILE.enabled ? ['--runtime', 'runsc', '--security-opt', `seccomp=${seccomp}`] : []),
+      'run', '-d', '-i', '--name', container,
+      // runc, not runsc: this runsc hands every process it starts in a container the owner of its stdio,
+      // and Docker starts HEALTHCHECK probes with the host's /dev/null as stdin, so each probe under
+      // gVisor made the host's /dev/null nobody's (docs/gateway.md: under gVisor, --no-healthcheck).
+      '--runtime', 'runc',
       '--network', 'none', '--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL',
       '--security-opt', 'no-new-privileges', '--memory', '512m', '--pids-limit', '256',
       '--health-interval', '1s', '--health-start-period', '0s',
@@ -173,6 +176,7 @@ describe.runIf(DOCKER_PROFILE.enabled)(`Dockerfile (${DOCKER_PROFILE.status})`, 
       health = (await docker('inspect', container, '--format', '{{.State.Health.Status}}')).stdout.trim();
     }
     expect(health, (await docker('logs', container)).stderr).toBe('healthy');
+    expect(devNull(), "the host's /dev/null after the container's health probes").toBe(devNullBefore);
     progress('container healthy');
     expect(await execIn('node', '/opt/mcp-warden/dist/gateway/healthcheck.js')).toEqual({ code: 0, out: '' });
     // The old fixed URL (port 8080) is unhealthy here: the check above really used the config's port.
