@@ -1,11 +1,9 @@
 import {
   closeSync,
   constants,
-  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readdirSync,
   renameSync,
   unlinkSync,
@@ -14,6 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../errors.ts';
+import { readOwnFile } from '../../util/own-file.ts';
 
 /** At most this many cached launches are kept (one per configuration); the least recently used go. */
 export const MAX_ENTRIES = 64;
@@ -47,27 +46,9 @@ export function privateDirProblem(dir: string): string | undefined {
  * user with no permission for group or others; otherwise why not. Never throws.
  */
 export function readPrivateFile(file: string): { text: string } | { problem: string } {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { problem: code === 'ENOENT' ? 'no cached launch' : `cannot open ${file}: ${code ?? error}` };
-  }
-  try {
-    const stat = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!stat.isFile()) return { problem: `${file} is not a regular file` };
-    if (uid !== undefined && stat.uid !== uid)
-      return { problem: `${file} belongs to uid ${stat.uid}, not to this user` };
-    if ((stat.mode & 0o077) !== 0)
-      return { problem: `${file} has mode ${(stat.mode & 0o777).toString(8)}, not 600` };
-    return { text: readFileSync(fd, 'utf8') };
-  } catch (error) {
-    return { problem: `cannot read ${file}: ${errorMessage(error)}` };
-  } finally {
-    closeSync(fd);
-  }
+  const read = readOwnFile(file, { forbiddenMode: 0o077, wantedMode: '600' });
+  if ('data' in read) return { text: read.data.toString('utf8') };
+  return { problem: read.code === 'ENOENT' ? 'no cached launch' : read.problem };
 }
 
 /**

@@ -1,28 +1,14 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
+import { readOwnFile as readOwnedFile } from '../../util/own-file.ts';
 
 /**
- * The contents of `file` when it is one of ours: a regular file (not a symlink: O_NOFOLLOW), owned by
- * this user and writable by nobody else. Anything else, or a read error, is undefined (a cache miss):
- * what another user could have written is never fed to esbuild's consumer or to V8.
+ * The contents of `file` when it is one of ours: a regular file, owned by this user and writable by
+ * nobody else (util/own-file.ts). Anything else, or a read error, is undefined (a cache miss): what
+ * another user could have written is never fed to esbuild's consumer or to V8.
  */
 export function readOwnFile(file: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o022) !== 0)
-      return undefined;
-    return readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const read = readOwnedFile(file, { forbiddenMode: 0o022, wantedMode: 'writable by its owner only' });
+  return 'data' in read ? read.data : undefined;
 }
 
 /** Replace `file` by writing a private (0600) temporary file next to it and renaming it over. */
