@@ -26,14 +26,26 @@ describe('owner labels', () => {
   });
 
   it('a zombie has no start time: it died, only its exit status is left (a warden killed, not yet reaped)', async () => {
-    // `sleep 0` exits at once; its parent becomes `sleep 5` (exec), which never collects it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], {
+    // The child is killed only once its parent has become `sleep` (exec), which never collects
+    // it. A child that exits before the exec is reaped by the shell itself (seen in CI).
+    const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 30'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
       const pid = Number(
         await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(String(d)))),
       );
+      const parentCommand = (): string => {
+        try {
+          return readFileSync(`/proc/${parent.pid as number}/cmdline`, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      for (let i = 0; i < 500 && !parentCommand().startsWith('sleep'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(parentCommand()).toMatch(/^sleep/);
+      process.kill(pid, 'SIGKILL');
       const state = (): string => {
         try {
           const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
