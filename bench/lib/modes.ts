@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const WARDEN = path.join(REPO, 'dist', 'cli', 'main.js');
+/** The warden build to measure: dist/cli/main.js, or another build's (BENCH_WARDEN=/tmp/x/dist/cli/main.js, for A/B runs). */
+export const WARDEN = process.env.BENCH_WARDEN ?? path.join(REPO, 'dist', 'cli', 'main.js');
 export const SRT = path.join(REPO, 'node_modules', '@anthropic-ai', 'sandbox-runtime', 'dist', 'cli.js');
 export const FS_SERVER = path.join(
   REPO,
