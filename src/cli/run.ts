@@ -9,6 +9,7 @@ import { say, warn } from './output.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { launchFirst } from './launch-first.ts';
 import { fastStartEvent, launchOrAdopt } from './fast-start/adopt-launch.ts';
+import { earlyLaunchPending } from './fast-start/early-launch.ts';
 import { leanWarden } from './lean-warden.ts';
 import { type PreparedSession, policyContext, prepareSession } from './prepare-session.ts';
 
@@ -21,7 +22,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   const onProgress = (line: string): void => warn(line);
-  const first = await prepareSession(args, { hostEnv: process.env, onProgress, prestart: true });
+  // A sandbox the fast start spawned is adopted or replaced: nothing to start ahead besides it.
+  const first = await prepareSession(args, {
+    hostEnv: process.env,
+    onProgress,
+    prestart: !earlyLaunchPending(),
+  });
   leanWarden(first.backend.name);
   for (const warning of first.warnings) warn(warning);
   if (args.warm && first.backend.name !== 'docker' && first.backend.name !== 'gvisor')

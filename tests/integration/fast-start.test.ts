@@ -14,11 +14,21 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BWRAP_AVAILABLE, PROJECT_ROOT, type StartedWarden, startWarden } from '../helpers/warden.ts';
+import {
+  BWRAP_AVAILABLE,
+  exitWithin,
+  PROJECT_ROOT,
+  runArgs,
+  spawnWardenRaw,
+  type StartedWarden,
+  startWarden,
+} from '../helpers/warden.ts';
+import { ISOLATE_PROFILE } from '../helpers/containers.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
 import { toolText } from '../helpers/tool-text.ts';
 
@@ -374,5 +384,81 @@ describe('run fast start (none)', () => {
     const token = await whoAnswers(warden);
     expect(markers(marks).starts.at(-1)?.token).toBe(token);
     await warden.close();
+  });
+});
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+};
+
+/** The warden's children that are isolate hosts (host-main), by /proc. */
+function isolateHosts(wardenPid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === wardenPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('host-main');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe.runIf(ISOLATE_PROFILE.enabled)(`run fast start (isolate) (${ISOLATE_PROFILE.status})`, () => {
+  it('adopts the cached launch of an isolate session: one host, and its server is the one that answers', async () => {
+    const at = place();
+    const marks = tmpRoot('marks');
+    const pkg = markerPackage();
+    const config = { profile: 'isolate', roots: [marks], command: ['node', pkg.server, marks] };
+    await prime(at, config);
+    const before = markers(marks).starts.length;
+    const { warden, event } = await start(at, config);
+    expect(event).toMatchObject({ outcome: 'adopted', cacheable: true });
+    const token = await whoAnswers(warden);
+    const { starts, received } = markers(marks);
+    // The server ran once for this session, in the host the fast start spawned.
+    expect(starts.length).toBe(before + 1);
+    expect(starts.at(-1)?.token).toBe(token);
+    expect(received.has(token)).toBe(true);
+    // No standby host beside it: with a launch spawned early, the backend starts nothing ahead.
+    expect(isolateHosts(warden.pid)).toHaveLength(1);
+    await warden.close();
+  });
+
+  it('an adopted host still reports its start: a bundle refused since the cache was written fails the launch', async () => {
+    const at = place();
+    const marks = tmpRoot('marks');
+    const pkg = markerPackage();
+    const config = { profile: 'isolate', roots: [marks], command: ['node', pkg.server, marks] };
+    await prime(at, config);
+    // Same size and times as before (the cheap checks pass, the cached plan is spawned), but the code
+    // now imports a file outside the server's code paths, which the host's bundler refuses.
+    const outside = path.join(tmpRoot('outside'), 'x.mjs');
+    writeFileSync(outside, 'export const x = 1;\n');
+    const { atime, mtime } = statSync(pkg.server);
+    const original = readFileSync(pkg.server, 'utf8');
+    const replaced = original.replace(/^\/\/[^\n]*/m, (comment: string) =>
+      `import '${outside}'; //`.padEnd(comment.length, ' '),
+    );
+    expect(replaced.length).toBe(original.length);
+    writeFileSync(pkg.server, replaced);
+    utimesSync(pkg.server, atime, mtime);
+    const warden = spawnWardenRaw(runArgs({ ...config, profile: 'isolate', auditLog: at.audit }), {
+      env: at.env,
+    });
+    warden.send(INITIALIZE);
+    // The backend's verdict on a refused bundle (exit 69, its message and fix), not a server that died
+    // during start-up (71), which is what an adopted host whose start status nobody read turns into.
+    expect(await exitWithin(warden, 30_000)).toEqual({ code: 69, signal: null });
+    expect(warden.stderr()).toContain('refused to bundle');
+    expect(warden.stderr()).toContain(outside);
+    expect(fastStartEvents(at).at(-1)).toMatchObject({ outcome: 'adopted' });
+    expect(markers(marks).starts).toHaveLength(1);
   });
 });

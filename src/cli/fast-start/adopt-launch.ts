@@ -39,8 +39,8 @@ export interface AdoptOptions {
  * Launch the prepared session, adopting the sandbox the fast start spawned (early-start.ts) when the
  * plan `prepareSession` just made is the cached one, byte for byte (argv, environment, working
  * directory, descriptor inputs, details); else killing that sandbox, which has received nothing from
- * the client (only the session reads stdin), and launching the new plan. A plain session (bwrap or
- * none, no egress proxy, no --record or --learn, no auto fallback) is then cached for the next start
+ * the client (only the session reads stdin), and launching the new plan. A plain session (bwrap,
+ * none or isolate, no egress proxy, no --record or --learn, no auto fallback) is then cached for the next start
  * of the same configuration, after its launch and off the critical path.
  */
 export async function launchOrAdopt(prepared: PreparedSession, options: AdoptOptions): Promise<Sandbox> {
@@ -63,7 +63,10 @@ export async function launchOrAdopt(prepared: PreparedSession, options: AdoptOpt
     if (differs === undefined && 'sandbox' in spawned) {
       outcome = { outcome: 'adopted', detail: early.file, cacheable: true };
       touchEntry(early.file);
-      return spawned.sandbox;
+      if (prepared.plan.backend !== 'isolate') return spawned.sandbox;
+      // An isolate host was only spawned (launch-host-plan.ts): its launch ends as the backend's does.
+      const { finishIsolateLaunch } = await import('../../sandboxes/isolate/isolate-launch.ts');
+      return finishIsolateLaunch(spawned.sandbox, prepared.plan);
     }
     if ('sandbox' in spawned) await discard(spawned.sandbox);
     outcome = {

@@ -9,16 +9,25 @@ import type { StartKey } from './start-key.ts';
 /** Bumped whenever the entry's shape or meaning changes: an entry of another version is a miss. */
 export const ENTRY_VERSION = 1;
 
-/** Exactly what a host-process backend's launch reads from a plan (bwrap-launch.ts, none-launch.ts). */
+/**
+ * Exactly what a host-process backend's launch reads from a plan (bwrap-launch.ts, none-launch.ts,
+ * isolate-backend.ts).
+ */
 export interface StoredPlan {
-  backend: 'bwrap' | 'none';
+  backend: 'bwrap' | 'none' | 'isolate';
   argv: string[];
-  /** The spawned process's environment (bwrap: empty; none: the server's, --env values included). */
+  /**
+   * The spawned process's environment (bwrap: empty; none: the server's, --env values included;
+   * isolate: the host's configuration, the guest's environment included).
+   */
   env: Record<string, string>;
   cwd: string;
   /** plan.inputs, base64: bwrap's --setenv arguments (values included) and its seccomp program. */
   inputs: string[];
-  /** plan.details as JSON (bwrap: the descriptors, redacted, and the private device nodes); null: none. */
+  /**
+   * plan.details as JSON (bwrap: the descriptors, redacted, and the private device nodes; isolate: the
+   * host's configuration, which its launch reads for the limits it reports); null: none.
+   */
   details: unknown;
 }
 
@@ -61,7 +70,7 @@ export interface FastStartEntry {
 
 /** The launch-relevant part of `plan`, for storing; undefined when it is not a plain host-process plan. */
 export function storedPlan(plan: SandboxPlan): StoredPlan | undefined {
-  if (plan.backend !== 'bwrap' && plan.backend !== 'none') return undefined;
+  if (plan.backend !== 'bwrap' && plan.backend !== 'none' && plan.backend !== 'isolate') return undefined;
   if (plan.handoff !== undefined) return undefined;
   let details: unknown;
   try {
@@ -149,7 +158,7 @@ function isEntry(value: unknown): value is FastStartEntry {
 function isPlan(value: unknown): value is StoredPlan {
   if (!isObject(value)) return false;
   return (
-    (value.backend === 'bwrap' || value.backend === 'none') &&
+    (value.backend === 'bwrap' || value.backend === 'none' || value.backend === 'isolate') &&
     isStrings(value.argv) &&
     value.argv.length > 0 &&
     isObject(value.env) &&

@@ -1,4 +1,4 @@
-import type { Sandbox } from '../../sandboxes/types.ts';
+import type { SandboxProcess } from '../../sandboxes/process/spawn-sandbox-process.ts';
 import type { FastStartEntry } from './cache-entry.ts';
 import type { StartKey } from './start-key.ts';
 
@@ -15,7 +15,7 @@ export type EarlyStart =
       dir: string;
       file: string;
       entry: FastStartEntry;
-      sandbox: Promise<Sandbox>;
+      sandbox: Promise<SandboxProcess>;
     };
 
 /** Set (to anything but "" or "0") to turn the fast start off: no cached launch is read or written. */
@@ -36,4 +36,12 @@ export function takeEarlyStart(): EarlyStart | undefined {
   const taken = early;
   early = undefined;
   return taken;
+}
+
+/**
+ * True while a sandbox the fast start spawned waits for its adoption: the backend then has nothing to
+ * start ahead (Backend.prestart), since the session adopts that one or replaces it.
+ */
+export function earlyLaunchPending(): boolean {
+  return early?.kind === 'spawned';
 }

@@ -53,6 +53,33 @@ describe('a cached launch', () => {
     ).toBeNull();
   });
 
+  it('stores an isolate host plan: its configuration travels in env and details', () => {
+    const config = { entry: '/srv/server.js', env: { TOKEN: 'secret' }, memoryMb: 256, cpuMs: 30_000 };
+    const isolate: SandboxPlan = {
+      backend: 'isolate',
+      argv: ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--', '/usr/bin/node', '/w/host-main.js'],
+      env: { MCP_WARDEN_ISOLATE_CONFIG: JSON.stringify(config) },
+      cwd: '/srv',
+      notes: [],
+      unenforced: [],
+      details: { host: config },
+    };
+    const stored = storedPlan(isolate);
+    expect(stored?.backend).toBe('isolate');
+    const back = planOf(stored as NonNullable<typeof stored>);
+    expect(back).toMatchObject({
+      argv: isolate.argv,
+      env: isolate.env,
+      cwd: '/srv',
+      details: { host: config },
+    });
+    const text = serializeEntry({ ...entry(), plan: stored as NonNullable<typeof stored> });
+    expect(parseEntry(text)?.plan).toEqual(stored);
+    // A backend the early launch cannot start is never read back as a plan.
+    const foreign = { ...entry(), plan: { ...entry().plan, backend: 'docker' } } as unknown as FastStartEntry;
+    expect(parseEntry(serializeEntry(foreign))).toBeUndefined();
+  });
+
   it('names the first launch-relevant difference', () => {
     const a = storedPlan(plan) as NonNullable<ReturnType<typeof storedPlan>>;
     expect(planDifference(a, storedPlan({ ...plan, notes: ['other'] }) as typeof a)).toBeUndefined();
