@@ -2,7 +2,8 @@
 // pipe only the warden writes to. "all clear" first: the warden removed its containers itself. Anything
 // else (the warden died, even by SIGKILL): remove every container labelled with the owner given as
 // argument, through the same engine connection the backend uses, then exit. Nothing is loaded before
-// the pipe ends, so the watchdog costs one idle node process.
+// the pipe ends. A warden does not keep this Node idle (~45 MB): watchdog.ts starts a shell that reads
+// the pipe and execs this only once it ends without "all clear".
 import { ALL_CLEAR } from './watchdog.ts';
 
 /** A stuck engine must not keep the watchdog alive forever; the reaper of the next start takes over. */

@@ -47,9 +47,27 @@ export function holdLifeline(owner: string): Lifeline {
   };
 }
 
+/**
+ * What waits on the lifeline: a POSIX shell, ~1 MB where an idle Node is ~45 MB (issue 19: eight
+ * docker servers had eight idle Node watchdogs, 384 MB RSS). It reads one line; "all clear" ends it;
+ * anything else, the end of the pipe above all (the warden died), execs the Node watchdog (its
+ * arguments: node, watchdog-main, owner), which finds the pipe at its end and removes the containers.
+ * Nothing is interpolated into the script: the values are its positional parameters.
+ */
+const WAIT_SCRIPT = 'IFS= read -r said; [ "$said" = "$1" ] && exit 0; shift; exec "$@"';
+
 function startWatchdog(owner: string): ChildProcess | undefined {
   try {
-    const child = spawn(process.execPath, [WATCHDOG_ENTRY, owner], {
+    const argv = [
+      '-c',
+      WAIT_SCRIPT,
+      'mcp-warden-watchdog',
+      ALL_CLEAR.trimEnd(),
+      process.execPath,
+      WATCHDOG_ENTRY,
+      owner,
+    ];
+    const child = spawn('/bin/sh', argv, {
       // Its own session: a signal to the warden's process group (Ctrl-C, a supervisor's group kill)
       // must not take the watchdog down with the warden it watches.
       detached: true,

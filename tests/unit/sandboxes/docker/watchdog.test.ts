@@ -2,7 +2,7 @@
 // holds its lifeline dies, even by SIGKILL, it removes that warden's containers; when the warden says
 // all clear, it exits without a word to the engine.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,6 +96,11 @@ describe.runIf(process.platform === 'linux')('container watchdog', () => {
     const first = holdLifeline(owner);
     const second = holdLifeline(owner);
     await expect.poll(() => watchdogsFor(owner), { timeout: 5_000, interval: 20 }).toHaveLength(1);
+    // While it waits it is a shell, not an idle Node (~45 MB each, one per docker or gVisor server).
+    const [pid] = watchdogsFor(owner);
+    expect(readlinkSync(`/proc/${pid}/exe`)).not.toBe(realpathSync(process.execPath));
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    expect(rssKb).toBeLessThan(16 * 1024);
     first.release();
     first.release(); // Idempotent.
     await new Promise((resolve) => setTimeout(resolve, 300));
