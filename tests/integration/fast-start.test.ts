@@ -265,9 +265,40 @@ describe.runIf(BWRAP_AVAILABLE)('run fast start (bwrap)', () => {
     const otherArgs = await start(at, { ...config, extraArgs: ['--timeout', '60000'] });
     expect(otherArgs.event).toMatchObject({ outcome: 'miss', detail: 'no cached launch' });
     await otherArgs.warden.close();
-    const otherEnv = await start({ ...at, env: { ...at.env, SOME_SETTING: 'changed' } }, config);
+    const otherEnv = await start({ ...at, env: { ...at.env, LANG: 'C.UTF-8-changed' } }, config);
     expect(otherEnv.event).toMatchObject({ outcome: 'miss', detail: 'no cached launch' });
     await otherEnv.warden.close();
+  });
+
+  it('a client’s per-session variables do not stop the fast start; a variable the profile passes does', async () => {
+    const at = place({ PASSED_TO_SERVER: 'one' });
+    const marks = tmpRoot('marks');
+    const pkg = markerPackage();
+    const profile = path.join(tmpRoot('profile'), 'passes.json');
+    const base = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'profiles/bwrap.json'), 'utf8')) as object;
+    writeFileSync(profile, JSON.stringify({ ...base, env: ['PASSED_TO_SERVER'] }));
+    const config = { profile, roots: [marks], command: ['node', pkg.server, marks] };
+    await prime(at, config);
+    // What Claude Code sets for every server it starts, new at every start.
+    const session = (id: string): Place => ({
+      ...at,
+      env: { ...at.env, CLAUDE_CODE_SESSION_ID: id, CLAUDE_CODE_LAUNCHED_BY_SESSION_IDS: id },
+    });
+    const first = await start(session('9c01b6f2'), config);
+    expect(first.event).toMatchObject({ outcome: 'adopted' });
+    await first.warden.close();
+    const second = await start(session('9e05e3ea'), config);
+    expect(second.event).toMatchObject({ outcome: 'adopted' });
+    await second.warden.close();
+    const before = markers(marks).starts.length;
+    const changed = await start({ ...at, env: { ...at.env, PASSED_TO_SERVER: 'two' } }, config);
+    expect(changed.event).toMatchObject({
+      outcome: 'miss',
+      detail: 'a variable the profile passes to the server (PASSED_TO_SERVER) changed',
+    });
+    // Not started early: the one server of this start is the one that answers.
+    expect(markers(marks).starts.length).toBe(before + 1);
+    await changed.warden.close();
   });
 
   it('a corrupt or edited cache file is ignored, and rewritten', { timeout: 90_000 }, async () => {

@@ -113,6 +113,31 @@ function wrapIn(home: string, relative: string, text: string): string {
   return readFileSync(file, 'utf8');
 }
 
+/**
+ * Add `--audit-log FILE` to the `run` of server `name` in the JSON config at HOME/relative (a wrapped
+ * Claude Code or Gemini config), so a test can read what the warden did.
+ */
+function auditInto(home: string, relative: string, name: string, file: string): void {
+  const config = path.join(home, relative);
+  const json = JSON.parse(readFileSync(config, 'utf8')) as {
+    mcpServers: Record<string, { args: string[] }>;
+  };
+  const args = json.mcpServers[name]?.args ?? [];
+  const at = args.indexOf('run');
+  expect(at).toBeGreaterThanOrEqual(0);
+  args.splice(at + 1, 0, '--audit-log', file);
+  writeFileSync(config, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/** The outcomes of the `fast-start` audit events in `file`, in order. */
+function fastStartOutcomes(file: string): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"event":"fast-start"'))
+    .map((line) => (JSON.parse(line) as { outcome: string }).outcome);
+}
+
 function newHome(): { home: string; project: string } {
   const home = tmpRoot('real-client-home');
   mkdirSync(path.join(home, 'data'));
@@ -152,6 +177,34 @@ describe.skipIf(SKIP !== undefined)(
       const list = mcpList('gemini', home, project);
       expect(list.output).toMatch(/✓ echo: .*\(stdio\) - Connected/);
     });
+
+    it.each(['claude', 'gemini'] as const)(
+      '%s: the second listing of the same config connects through the fast start (a cached launch adopted)',
+      (name) => {
+        const { home, project } = newHome();
+        const relative = name === 'claude' ? '.claude.json' : '.gemini/settings.json';
+        const server =
+          name === 'claude'
+            ? { type: 'stdio', command: process.execPath, args: [ECHO_SERVER, '${WRAP_DATA}'], env: {} }
+            : { command: process.execPath, args: [ECHO_SERVER, '$WRAP_DATA'] };
+        wrapIn(home, relative, `${JSON.stringify({ mcpServers: { echo: server } }, null, 2)}\n`);
+        const audit = path.join(home, 'audit.jsonl');
+        auditInto(home, relative, 'echo', audit);
+        const connected = /echo: .*Connected/;
+        const first = mcpList(name, home, project);
+        expect(first.output).toMatch(connected);
+        expect(fastStartOutcomes(audit)[0]).toBe('miss');
+        const second = mcpList(name, home, project);
+        expect(second.output).toMatch(connected);
+        // Every start after the first found the launch the first one cached, and adopted it.
+        const later = fastStartOutcomes(audit).slice(1);
+        expect(later.length).toBeGreaterThan(0);
+        expect(
+          later.every((outcome) => outcome === 'adopted'),
+          readFileSync(audit, 'utf8'),
+        ).toBe(true);
+      },
+    );
 
     it(`Codex CLI ${CLIENTS.codex.version}: codex mcp list shows the wrapped command`, () => {
       const { home, project } = newHome();

@@ -7,7 +7,7 @@ import { ENTRY_VERSION, type FastStartEntry, type StoredPlan } from './cache-ent
 import { observeLookup, observeRoot } from './observe.ts';
 import { pathFacts } from './path-facts.ts';
 import type { RecordLookup } from './record-lookup.ts';
-import type { StartKey } from './start-key.ts';
+import { envValuesHash, type StartKey } from './start-key.ts';
 
 /** bwrap options that bind a host path (the first argument) into the sandbox. */
 const BIND_OPTIONS = new Set([
@@ -47,6 +47,7 @@ export function buildEntry(
     const normal = normalRootPath(parseRootArg(value).path);
     return normal === undefined ? [] : [observeRoot(normal, inRecord)];
   });
+  const passed = [...(prepared.profile.env ?? [])];
   const lookups = [
     'setpriv',
     ...(plan.backend === 'bwrap' ? ['bwrap'] : []),
@@ -64,6 +65,7 @@ export function buildEntry(
       facts: pathFacts(path, content),
     })),
     lookups,
+    passedEnv: { names: passed, hash: envValuesHash(passed, env) },
   };
 }
 

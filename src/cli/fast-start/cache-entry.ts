@@ -7,7 +7,7 @@ import type { StartKey } from './start-key.ts';
 // checked field by field by isEntry below instead.
 
 /** Bumped whenever the entry's shape or meaning changes: an entry of another version is a miss. */
-export const ENTRY_VERSION = 1;
+export const ENTRY_VERSION = 2;
 
 /**
  * Exactly what a host-process backend's launch reads from a plan (bwrap-launch.ts, none-launch.ts,
@@ -66,6 +66,12 @@ export interface FastStartEntry {
   /** Host paths the plan mounts or runs, with pathFacts (`content`: with times). */
   paths: Array<{ path: string; content: boolean; facts: string }>;
   lookups: StoredLookup[];
+  /**
+   * The variables the profile passes to the server from the warden's environment (its `env` names),
+   * with a hash of their values then (start-key.ts envValuesHash): not part of the key, which is made
+   * before the profile is known.
+   */
+  passedEnv: { names: string[]; hash: string };
 }
 
 /** The launch-relevant part of `plan`, for storing; undefined when it is not a plain host-process plan. */
@@ -139,7 +145,7 @@ export function parseEntry(text: string): FastStartEntry | undefined {
 
 function isEntry(value: unknown): value is FastStartEntry {
   if (!isObject(value) || value.version !== ENTRY_VERSION) return false;
-  const { key, plan, profiles, roots, paths, lookups } = value;
+  const { key, plan, profiles, roots, paths, lookups, passedEnv } = value;
   return (
     isObject(key) &&
     isStrings(key.argv) &&
@@ -151,7 +157,13 @@ function isEntry(value: unknown): value is FastStartEntry {
       paths,
       (p) => typeof p.path === 'string' && typeof p.content === 'boolean' && typeof p.facts === 'string',
     ) &&
-    isArrayOf(lookups, (l) => typeof l.name === 'string' && isStringOrNull(l.found) && isStringOrNull(l.real))
+    isArrayOf(
+      lookups,
+      (l) => typeof l.name === 'string' && isStringOrNull(l.found) && isStringOrNull(l.real),
+    ) &&
+    isObject(passedEnv) &&
+    isStrings(passedEnv.names) &&
+    typeof passedEnv.hash === 'string'
   );
 }
 

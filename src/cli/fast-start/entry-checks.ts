@@ -5,13 +5,15 @@ import type { FastStartEntry } from './cache-entry.ts';
 import { observeLookup, observeRoot, observeText } from './observe.ts';
 import { pathFacts } from './path-facts.ts';
 import { type RecordLookup, recordLookup } from './record-lookup.ts';
+import { envValuesHash } from './start-key.ts';
 
 /**
  * Cheap checks that the security-relevant inputs of a cached launch are what they were when it was
  * stored, so that it may be spawned before `prepareSession` has confirmed it: the profile and policy
  * texts; every root's resolution (real path, the links followed and whether a recorded read-write root
  * now holds one of them, the identity of the path and of its real path); the programs looked up on
- * PATH; and every host path the plan mounts or runs (identity, and times where `content`). Also that
+ * PATH; every host path the plan mounts or runs (identity, and times where `content`); and the values
+ * of the variables the profile passes to the server (the key holds the rest). Also that
  * the cache directory `dir` lies in no recorded read-write root (where a sandboxed server could have
  * written the entry). Returns what differs, or undefined when nothing does. Never throws.
  */
@@ -26,6 +28,8 @@ export function entryProblem(entry: FastStartEntry, env: NodeJS.ProcessEnv, dir:
     const now = observeRoot(stored.path, inRecord);
     if (JSON.stringify(now) !== JSON.stringify(stored)) return `root ${stored.path} changed`;
   }
+  if (envValuesHash(entry.passedEnv.names, env) !== entry.passedEnv.hash)
+    return `a variable the profile passes to the server (${entry.passedEnv.names.join(', ')}) changed`;
   for (const stored of entry.lookups) {
     const now = observeLookup(stored.name, env.PATH);
     if (now.found !== stored.found || now.real !== stored.real) return `${stored.name} on PATH changed`;

@@ -30,6 +30,7 @@ function entry(): FastStartEntry {
     roots: [],
     paths: [{ path: '/usr/bin/node', content: true, facts: 'real=/usr/bin/node' }],
     lookups: [{ name: 'node', found: '/usr/bin/node', real: '/usr/bin/node' }],
+    passedEnv: { names: ['API_TOKEN'], hash: 'h' },
   };
 }
 
@@ -105,5 +106,7 @@ describe('a cached launch', () => {
     expect(parseEntry(serializeEntry(bad))).toBeUndefined();
     const empty = { ...entry(), plan: { ...entry().plan, argv: [] } };
     expect(parseEntry(serializeEntry(empty))).toBeUndefined();
+    const { passedEnv: _dropped, ...withoutEnv } = entry();
+    expect(parseEntry(serializeEntry(withoutEnv as FastStartEntry))).toBeUndefined();
   });
 });
