@@ -93,6 +93,7 @@ export function policyThroughput(durationMs: number): number {
     home: os.homedir(),
     realpath: hostPaths.realpath,
     readlink: hostPaths.readlink,
+    exists: hostPaths.exists, // as prepare-session.ts gives it
   };
   const state = new SessionState();
   state.learnTools(learnTools(TOOLS));
@@ -103,7 +104,13 @@ export function policyThroughput(durationMs: number): number {
       for (const [direction, line] of rounds[r % rounds.length] as Array<['client' | 'server', Buffer]>) {
         const parsed = parseLine(line, { maxDepth: policy.limits.maxDepth });
         if (!parsed.ok) throw new Error('the benchmark mix must parse');
-        const verdict = decide({ direction, message: parsed.message, bytes: line.length }, state, ctx);
+        // As the session calls it (supervisor/session.ts): with the decoded line, which the server-message
+        // content rules pre-check before walking.
+        const verdict = decide(
+          { direction, message: parsed.message, bytes: line.length, text: parsed.text },
+          state,
+          ctx,
+        );
         if (verdict.action !== 'allow')
           throw new Error(`the benchmark mix must be allowed: ${JSON.stringify(verdict)}`);
         const message = parsed.message;

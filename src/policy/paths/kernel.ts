@@ -44,9 +44,26 @@ export function kernelResolve(raw: string, readlink: (p: string) => string | und
  * when every component exists and every symlink on the way resolves within the same 40 hops, walked
  * as the kernel walks it (a link before a later `..`), so its answer is kernelResolve's; a path that
  * does not exist (yet), a dangling link, ELOOP, or a non-path link target (`pipe:[…]` in /proc) fails
- * it, and the walk with one lookup per component decides instead. Issue 19: one call in C instead of
- * an lstat per component from JavaScript was most of the per-call cost of a tool call's path.
+ * it. A name that does not exist (yet) in a directory that does, the file a write is about to
+ * create, is the directory's realpath and the name when nothing at all (not even a dangling link) is
+ * at that name: the walk would resolve the directory to the same real path and then keep the missing
+ * name as it is. Anything else is decided by the walk, one lookup per component. Issue 19: one call
+ * in C instead of an lstat per component from JavaScript was most of the per-call cost of a tool
+ * call's path.
  */
-export function physicalPath(raw: string, resolver: Pick<Resolver, 'realpath' | 'readlink'>): string {
-  return resolver.realpath(raw) ?? kernelResolve(raw, resolver.readlink);
+export function physicalPath(
+  raw: string,
+  resolver: Pick<Resolver, 'realpath' | 'readlink' | 'exists'>,
+): string {
+  const real = resolver.realpath(raw);
+  if (real !== undefined) return real;
+  const name = path.posix.basename(raw);
+  if (name !== '' && name !== '.' && name !== '..') {
+    const dir = resolver.realpath(path.posix.dirname(raw));
+    if (dir !== undefined) {
+      const created = dir === '/' ? `/${name}` : `${dir}/${name}`;
+      if (!resolver.exists(created)) return created;
+    }
+  }
+  return kernelResolve(raw, resolver.readlink);
 }

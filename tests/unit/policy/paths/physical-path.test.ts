@@ -48,26 +48,33 @@ describe('physicalPath', () => {
   it('equals kernelResolve on every path of a tree of links (thousands of paths)', () => {
     const paths = candidates();
     expect(paths.length).toBeGreaterThan(2000);
-    let fromRealpath = 0;
+    const branches = { realpath: 0, newName: 0, walk: 0 };
     for (const raw of paths) {
       const resolver = createResolver(hostPaths.realpath, hostPaths.readlink, undefined, hostPaths.exists);
       const expected = kernelResolve(raw, hostPaths.readlink);
-      if (hostPaths.realpath(raw) !== undefined) fromRealpath++;
+      const dir = hostPaths.realpath(path.posix.dirname(raw));
+      const name = path.posix.basename(raw);
+      if (hostPaths.realpath(raw) !== undefined) branches.realpath++;
+      else if (dir !== undefined && !['', '.', '..'].includes(name) && !hostPaths.exists(`${dir}/${name}`))
+        branches.newName++;
+      else branches.walk++;
       expect({ raw, resolved: physicalPath(raw, resolver) }).toEqual({ raw, resolved: expected });
     }
-    // Both branches are exercised: paths that exist (one realpath) and ones that do not (the walk).
-    expect(fromRealpath).toBeGreaterThan(200);
-    expect(paths.length - fromRealpath).toBeGreaterThan(200);
+    // Every branch is exercised: paths that exist (one realpath), a missing name in a directory that
+    // exists (the directory's realpath), and the rest (the walk: dangling links, loops, deeper misses).
+    expect(branches.realpath).toBeGreaterThan(200);
+    expect(branches.newName).toBeGreaterThan(200);
+    expect(branches.walk).toBeGreaterThan(200);
   });
 
   it('falls back to the walk when realpath fails: a dangling link is followed to where O_CREAT would write', () => {
-    const resolver = createResolver(hostPaths.realpath, hostPaths.readlink);
+    const resolver = createResolver(hostPaths.realpath, hostPaths.readlink, undefined, hostPaths.exists);
     expect(physicalPath(`${top}/r/dangling`, resolver)).toBe(`${top}/r/missing/x`);
     expect(physicalPath(`${top}/r/out/new-file`, resolver)).toBe(`${top}/outside/new-file`);
   });
 
   it('follows a link before a later `..`, as the kernel does', () => {
-    const resolver = createResolver(hostPaths.realpath, hostPaths.readlink);
+    const resolver = createResolver(hostPaths.realpath, hostPaths.readlink, undefined, hostPaths.exists);
     expect(physicalPath(`${top}/r/out/deep/..`, resolver)).toBe(`${top}/outside`);
     expect(physicalPath(`${top}/r/d/e/far/..`, resolver)).toBe(`${top}/outside`);
   });
