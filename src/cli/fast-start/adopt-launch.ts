@@ -40,8 +40,8 @@ export interface AdoptOptions {
  * plan `prepareSession` just made is the cached one, byte for byte (argv, environment, working
  * directory, descriptor inputs, details); else killing that sandbox, which has received nothing from
  * the client (only the session reads stdin), and launching the new plan. A plain session (bwrap,
- * none or isolate, no egress proxy, no --record or --learn, no auto fallback) is then cached for the next start
- * of the same configuration, after its launch and off the critical path.
+ * none or isolate, no egress proxy, no --record or --learn, no auto fallback) is then cached for the
+ * next start of the same configuration, after its launch and off the critical path.
  */
 export async function launchOrAdopt(prepared: PreparedSession, options: AdoptOptions): Promise<Sandbox> {
   const early = takeEarlyStart();
