@@ -5,6 +5,10 @@ const CGROUP_ROOT = '/sys/fs/cgroup';
 // Fast enough to see a fork bomb near the limit: under gVisor the sandbox dies tens of milliseconds
 // after its first refused fork, taking its cgroup (and the evidence) with it.
 const POLL_MS = 50;
+// Near its memory limit a container is read faster: killed at the limit, its cgroup is gone 45-150 ms
+// later (measured under gVisor here), and usage climbs from half the limit to all of it in about 120 ms.
+const FAST_POLL_MS = 10;
+const FAST_POLL_FRACTION = 0.5;
 
 /**
  * Pure: the directory of a controller's cgroup (`pids`, `memory`) in /proc/PID/cgroup text: its v1
@@ -22,13 +26,54 @@ export function cgroupDir(procCgroup: string, controller: string, root = CGROUP_
 }
 
 /**
- * Pure: how often the memory limit was hit, from cgroup v1 `memory.failcnt` text or v2 `memory.events`
- * text (`max` + `oom_kill` lines); 0 when absent.
+ * Pure: how often the memory limit was hit, from any of the memory cgroup's counter files: v1
+ * `memory.failcnt` / `memory.memsw.failcnt` (a bare number), v1 `memory.oom_control` or v2 `memory.events`
+ * (their `max` and `oom_kill` lines). 0 when absent. On a v1 limit with no swap the kernel can OOM-kill
+ * with both failcnts still 0: `oom_kill` is the counter that moves.
  */
 export function parseMemoryHits(text: string): number {
-  const v2 = [...text.matchAll(/^(?:max|oom_kill) (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
-  if (v2 > 0) return v2;
+  const counted = [...text.matchAll(/^(?:max|oom_kill) (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+  if (counted > 0) return counted;
   return /^\d+$/.test(text.trim()) ? Number(text.trim()) : 0;
+}
+
+/** Pure: a byte count from a memory cgroup file; 0 for `max` (v2's "no limit") or anything unreadable. */
+export function parseBytes(text: string): number {
+  const value = Number(text.trim());
+  // v1 spells "no limit" as a page-rounded 2^63 - 1.
+  return Number.isFinite(value) && value > 0 && value < 2 ** 62 ? value : 0;
+}
+
+/** The memory cgroup files read, by hierarchy (v1 `memory` controller, or v2 unified). */
+interface MemoryFiles {
+  counters: string[];
+  usage: string;
+  /** The kernel-kept high-water mark, when the kernel has one. */
+  peak: string;
+  limit: string;
+}
+
+function memoryFiles(dir: string): MemoryFiles {
+  const file = (name: string): string => path.join(dir, name);
+  if (dir.includes('/memory/')) {
+    return {
+      counters: [file('memory.oom_control'), file('memory.failcnt'), file('memory.memsw.failcnt')],
+      usage: file('memory.usage_in_bytes'),
+      peak: file('memory.max_usage_in_bytes'),
+      limit: file('memory.limit_in_bytes'),
+    };
+  }
+  return {
+    counters: [file('memory.events')],
+    usage: file('memory.current'),
+    peak: file('memory.peak'),
+    limit: file('memory.max'),
+  };
+}
+
+/** Pure: how often to read the memory cgroup, by how close its usage is to the limit. */
+export function memoryPollMs(usage: number, limit: number): number {
+  return limit > 0 && usage >= limit * FAST_POLL_FRACTION ? FAST_POLL_MS : POLL_MS;
 }
 
 /** Pure: the `max` counter of a pids.events file (how many forks the limit refused); 0 when absent. */
@@ -43,31 +88,32 @@ export interface CgroupWatch {
   refused(): number;
   /** The most tasks seen at once, and the limit (0 when unreadable or unlimited). */
   peak(): { tasks: number; limit: number };
-  /** How often the memory limit was hit so far (0: never, or unreadable). */
-  memoryHits(): number;
+  /**
+   * The memory limit's evidence so far: how often it was hit, the highest usage seen and the limit, in
+   * bytes (0 when unreadable or unlimited).
+   */
+  memory(): { hits: number; peak: number; limit: number };
   close(): void;
 }
 
 /**
  * Watch the pids cgroup of host process `pid` (the container's init): `onLimit` is called once, the first
  * time the kernel refuses a fork because of the pids limit. Uses inotify on pids.events (the kernel
- * signals changes to it) with a slow poll as a fallback. A host where the cgroup cannot be read (a
- * remote engine) yields a watch that never fires.
+ * signals changes to it) with a slow poll as a fallback. The memory cgroup is polled for the evidence
+ * `memory()` gives, faster near the limit (memoryPollMs). A host where the cgroups cannot be read (a
+ * remote engine) yields a watch that never fires and reports nothing.
  */
 export function watchCgroupLimits(pid: number, onLimit: (refused: number) => void): CgroupWatch {
   let dir: string | undefined;
-  let memoryFile: string | undefined;
+  let memory: MemoryFiles | undefined;
   try {
     const procCgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
     dir = cgroupDir(procCgroup, 'pids');
     const memoryDir = cgroupDir(procCgroup, 'memory');
-    if (memoryDir !== undefined) {
-      memoryFile = path.join(memoryDir, memoryDir.includes('/memory/') ? 'memory.failcnt' : 'memory.events');
-    }
+    if (memoryDir !== undefined) memory = memoryFiles(memoryDir);
   } catch {
     dir = undefined;
   }
-  let memoryHits = 0;
   const file = dir === undefined ? undefined : path.join(dir, 'pids.events');
   let refused = 0;
   let tasks = 0;
@@ -79,8 +125,6 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
       refused = Math.max(refused, parsePidsEvents(readFileSync(file, 'utf8')));
       tasks = Math.max(tasks, Number(readFileSync(path.join(dir, 'pids.current'), 'utf8')) || 0);
       if (limit === 0) limit = Number(readFileSync(path.join(dir, 'pids.max'), 'utf8')) || 0;
-      if (memoryFile !== undefined)
-        memoryHits = Math.max(memoryHits, parseMemoryHits(readFileSync(memoryFile, 'utf8')));
     } catch {
       return; // The cgroup is gone with the container.
     }
@@ -89,6 +133,34 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
       onLimit(refused);
     }
   };
+
+  const memorySeen = { hits: 0, peak: 0, limit: 0, usage: 0 };
+  // Each file on its own: one the kernel lacks (memory.peak before 5.19, memsw without swap accounting)
+  // must not hide the others.
+  const readOptional = (name: string): string => {
+    try {
+      return readFileSync(name, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  let memoryTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const checkMemory = (): void => {
+    if (memory === undefined) return;
+    if (memorySeen.limit === 0) memorySeen.limit = parseBytes(readOptional(memory.limit));
+    const hits = memory.counters.reduce((sum, name) => sum + parseMemoryHits(readOptional(name)), 0);
+    memorySeen.hits = Math.max(memorySeen.hits, hits);
+    memorySeen.usage = parseBytes(readOptional(memory.usage));
+    memorySeen.peak = Math.max(memorySeen.peak, memorySeen.usage, parseBytes(readOptional(memory.peak)));
+  };
+  const pollMemory = (): void => {
+    checkMemory();
+    if (closed) return;
+    memoryTimer = setTimeout(pollMemory, memoryPollMs(memorySeen.usage, memorySeen.limit));
+    memoryTimer.unref();
+  };
+
   let watcher: FSWatcher | undefined;
   if (file !== undefined) {
     try {
@@ -101,15 +173,21 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
   const timer = setInterval(check, POLL_MS);
   timer.unref();
   check();
+  pollMemory();
   return {
     refused: () => {
       check();
       return refused;
     },
     peak: () => ({ tasks, limit }),
-    memoryHits: () => memoryHits,
+    memory: () => {
+      if (!closed) checkMemory();
+      return { hits: memorySeen.hits, peak: memorySeen.peak, limit: memorySeen.limit };
+    },
     close: () => {
+      closed = true;
       clearInterval(timer);
+      clearTimeout(memoryTimer);
       watcher?.close();
     },
   };

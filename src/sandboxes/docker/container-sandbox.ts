@@ -15,6 +15,8 @@ const LADDER_STEP_MS = 500;
 const REMOVE_TIMEOUT_MS = 10_000;
 /** A task count this close to the pids limit at an abnormal exit counts as hitting it. */
 const PIDS_EDGE = 0.8;
+/** Memory use this close to the limit before a SIGKILL counts as hitting it. */
+const MEMORY_EDGE = 0.9;
 
 /** Containers this warden started and has not removed yet. */
 const live = new Set<ContainerSandbox>();
@@ -137,6 +139,8 @@ function wrap(
   stdin.on('error', () => undefined);
 
   let limit: ExitInfo['limit'];
+  // Set when the stop ladder sends SIGKILL: that 137 is the warden's, whatever memory the server held.
+  let stopKilled = false;
   const pids = watchCgroupLimits(pid, (refused) => {
     limit ??= { kind: 'pids', detail: `the pids limit refused ${refused} new processes or threads` };
     void kill('SIGKILL');
@@ -155,6 +159,7 @@ function wrap(
       () => null, // The engine went away: the container's fate is unknown; the reaper will see to it.
     )
     .then(async (code) => {
+      const memory = pids.memory();
       pids.close();
       let oomKilled = false;
       try {
@@ -162,7 +167,7 @@ function wrap(
       } catch {
         // Already gone.
       }
-      limit ??= memoryVerdict(oomKilled, pids.memoryHits(), code) ?? pidsVerdict(pids, code);
+      limit ??= memoryVerdict(oomKilled, memory, code, stopKilled) ?? pidsVerdict(pids, code);
       stream.destroy();
       await remove();
       live.delete(sandbox);
@@ -193,7 +198,10 @@ function wrap(
         if (!done) await kill('SIGTERM');
         await Promise.race([exited, delay(LADDER_STEP_MS)]);
       }
-      if (!done) await kill('SIGKILL');
+      if (!done) {
+        stopKilled = true;
+        await kill('SIGKILL');
+      }
       return Promise.race([
         exited,
         delay(REMOVE_TIMEOUT_MS).then(async () => {
@@ -208,17 +216,28 @@ function wrap(
 }
 
 /**
- * Did the memory limit end this container? Yes when the engine says OOM-killed; also when it was killed
- * (137) after hitting its memory limit, which gVisor under load sometimes reports without the OOM flag.
+ * Did the memory limit end this container? Yes when the engine says OOM-killed. Also when it was killed
+ * (137) by something other than the warden's stop after hitting its memory limit, or with its usage at
+ * the limit's edge: gVisor under load sometimes reports that kill without the OOM flag, and its cgroup
+ * (with the kernel's counters) can vanish before a poll reads them.
  */
 export function memoryVerdict(
   oomKilled: boolean,
-  memoryHits: number,
+  memory: { hits: number; peak: number; limit: number },
   code: number | null,
+  stopKilled = false,
 ): ExitInfo['limit'] {
   if (oomKilled) return { kind: 'memory', detail: 'killed by the kernel at the memory limit (OOM)' };
-  if (code === 137 && memoryHits > 0) {
-    return { kind: 'memory', detail: `killed after hitting its memory limit ${memoryHits} times` };
+  if (code !== 137 || stopKilled) return undefined;
+  if (memory.hits > 0) {
+    return { kind: 'memory', detail: `killed after hitting its memory limit ${memory.hits} times` };
+  }
+  if (memory.limit > 0 && memory.peak >= memory.limit * MEMORY_EDGE) {
+    const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+    return {
+      kind: 'memory',
+      detail: `killed with ${mib(memory.peak)} of its ${mib(memory.limit)} MiB of memory in use`,
+    };
   }
   return undefined;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cgroupDir,
+  memoryPollMs,
+  parseBytes,
   parseMemoryHits,
   parsePidsEvents,
 } from '../../../../src/sandboxes/docker/cgroup-watch.ts';
@@ -44,12 +46,36 @@ describe('memory cgroup', () => {
     expect(parseMemoryHits('42\n')).toBe(42); // v1 memory.failcnt
     expect(parseMemoryHits('low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n')).toBe(4); // v2 memory.events
     expect(parseMemoryHits('low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n')).toBe(0);
+    // v1 memory.oom_control: the OOM-kill count, not the switches around it.
+    expect(parseMemoryHits('oom_kill_disable 0\nunder_oom 0\noom_kill 1\n')).toBe(1);
+    expect(parseMemoryHits('oom_kill_disable 1\nunder_oom 1\noom_kill 0\n')).toBe(0);
   });
 
-  it('an OOM kill, or a SIGKILL after hitting the memory limit, is the memory limit; nothing else is', () => {
-    expect(memoryVerdict(true, 0, 137)?.kind).toBe('memory');
-    expect(memoryVerdict(false, 5, 137)?.detail).toContain('5 times');
-    expect(memoryVerdict(false, 5, 1)).toBeUndefined(); // exited on its own after pressure
-    expect(memoryVerdict(false, 0, 137)).toBeUndefined(); // killed, but never at the limit
+  it('reads byte counts, with v1 and v2 "no limit" as 0', () => {
+    expect(parseBytes('134217728\n')).toBe(128 * 2 ** 20);
+    expect(parseBytes('max\n')).toBe(0);
+    expect(parseBytes('9223372036854771712\n')).toBe(0);
+    expect(parseBytes('')).toBe(0);
+  });
+
+  it('reads faster once usage is at half the limit', () => {
+    const limit = 128 * 2 ** 20;
+    expect(memoryPollMs(10 * 2 ** 20, limit)).toBe(50);
+    expect(memoryPollMs(64 * 2 ** 20, limit)).toBe(10);
+    expect(memoryPollMs(500 * 2 ** 20, 0)).toBe(50); // unlimited
+  });
+
+  it('an OOM kill, or a SIGKILL not the warden’s at or near the memory limit, is the memory limit; nothing else is', () => {
+    const limit = 128 * 2 ** 20;
+    const seen = (hits: number, peakMiB: number) => ({ hits, peak: peakMiB * 2 ** 20, limit });
+    expect(memoryVerdict(true, seen(0, 0), 137)?.kind).toBe('memory');
+    expect(memoryVerdict(true, seen(0, 0), 137, true)?.kind).toBe('memory'); // the engine's word stands
+    expect(memoryVerdict(false, seen(5, 10), 137)?.detail).toContain('5 times');
+    expect(memoryVerdict(false, seen(0, 120), 137)?.detail).toContain('120 of its 128 MiB');
+    expect(memoryVerdict(false, seen(5, 128), 1)).toBeUndefined(); // exited on its own after pressure
+    expect(memoryVerdict(false, seen(0, 60), 137)).toBeUndefined(); // killed, far from the limit
+    expect(memoryVerdict(false, { hits: 0, peak: 0, limit: 0 }, 137)).toBeUndefined(); // nothing readable
+    // The stop ladder's own SIGKILL of a server that held its page cache near the limit.
+    expect(memoryVerdict(false, seen(3, 127), 137, true)).toBeUndefined();
   });
 });
