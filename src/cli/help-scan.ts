@@ -54,6 +54,8 @@ Options:
                            this warden. Split on spaces; a package runner must pin the version
                            (e.g. "npx -y mcp-warden@0.1.0"); env MCP_WARDEN_COMMAND
   --lock FILE              add --lock FILE (tool pins from mcp-warden scan) to each wrapped server
+  --warm                   add --warm to each wrapped server: start from a container kept ready by the
+                           per-user warm pool (docker and gvisor profiles only)
   --dry-run                print the change as a unified diff on stdout, write nothing
   --force                  replace a read-only config (its mode is kept); unwrap: restore entries edited
                            after wrapping, losing those edits

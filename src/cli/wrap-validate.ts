@@ -16,7 +16,8 @@ import { loadToolLock } from './tool-lock.ts';
  * written, reusing run's own parser and loaders: every --allow-host must be a pattern run takes (the
  * same message and exit status 2), the profile must load (and its backend work here, and take a network
  * allowlist when --allow-host is given: with `auto`, the backend auto picks here), every --root must be
- * an existing directory, --lock must exist. Throws WardenError (exit 2, or 69 for a backend that cannot
+ * an existing directory, --lock must exist, --warm needs a backend with a warm pool (docker or gvisor,
+ * or what auto picks here). Throws WardenError (exit 2, or 69 for a backend that cannot
  * run here) naming the option and the fix. Returns the profile's `network` (auto without --allow-host:
  * false, as in every built-in profile).
  */
@@ -25,6 +26,7 @@ export async function validateWrapOptions(options: {
   roots: readonly string[];
   lock: string | undefined;
   allowHosts?: readonly string[];
+  warm?: boolean;
 }): Promise<{ network: NetworkValue }> {
   const profile = options.profile ?? 'auto';
   const allowHosts = options.allowHosts ?? [];
@@ -45,11 +47,13 @@ export async function validateWrapOptions(options: {
     }
     network = loaded.network;
     await checkAllowlist(network, allowHosts, backend.name, '');
-  } else if (allowHosts.length > 0) {
+    if (options.warm === true) checkWarm(backend.name, `--profile ${profile}`);
+  } else if (allowHosts.length > 0 || options.warm === true) {
     const { pickAuto } = await import('../sandboxes/registry.ts');
     const backend = await pickAuto({ cacheDir: cacheDir() });
     network = loadProfile(backend.name).network;
     await checkAllowlist(network, allowHosts, backend.name, ` (--profile auto picks ${backend.name} here)`);
+    if (options.warm === true) checkWarm(backend.name, `--profile auto (which picks ${backend.name} here)`);
   }
   for (const root of options.roots) {
     // A root with client variables is expanded by the client; it can only be checked when it starts.
@@ -57,6 +61,19 @@ export async function validateWrapOptions(options: {
   }
   if (options.lock !== undefined) loadToolLock(path.resolve(options.lock));
   return { network };
+}
+
+/**
+ * --warm keeps ready containers: run only notes that it has no effect on another backend, but a config
+ * written with it there would never be what its author asked for.
+ */
+function checkWarm(backend: BackendName, chosen: string): void {
+  if (backend === 'docker' || backend === 'gvisor') return;
+  throw new WardenError(
+    'usage',
+    `--warm: ${chosen} runs the servers on the ${backend} backend, which has no warm pool (docker and gvisor only); nothing was written`,
+    { hint: 'leave out --warm, or wrap with --profile gvisor or --profile docker' },
+  );
 }
 
 /** run's own egress planning, so a backend that cannot take an allowlist is refused now, not at start. */

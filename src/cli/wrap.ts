@@ -35,6 +35,7 @@ const OPTIONS = {
   server: { type: 'string', multiple: true },
   'warden-command': { type: 'string' },
   lock: { type: 'string' },
+  warm: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   force: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
@@ -83,6 +84,12 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
       hint: 'unwrap restores the original entries, which have no --allow-host; leave it out',
     });
   }
+  const warm = values.warm === true;
+  if (mode === 'unwrap' && warm) {
+    throw new WardenError('usage', '--warm is an option of wrap, not of unwrap', {
+      hint: 'unwrap restores the original entries, which have no --warm; leave it out',
+    });
+  }
   const wardenCommand = mode === 'wrap' ? chooseWardenCommand(values['warden-command']) : { words: [] };
   let network: NetworkValue = false;
   if (mode === 'wrap') {
@@ -91,6 +98,7 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
       roots: values.root ?? [],
       lock: values.lock,
       allowHosts,
+      warm,
     }));
   }
   const knownServers = mode === 'wrap' ? loadKnownNetworkServers() : undefined;
@@ -111,7 +119,10 @@ async function edit(mode: Mode, argv: readonly string[]): Promise<number> {
             ...(values.root && values.root.length > 0 ? { roots: values.root } : {}),
             ...(values.server ? { servers: values.server } : {}),
             ...(allowHosts.length > 0 ? { allowHosts } : {}),
-            ...(values.lock ? { extraRunArgs: ['--lock', path.resolve(values.lock)] } : {}),
+            extraRunArgs: [
+              ...(values.lock ? ['--lock', path.resolve(values.lock)] : []),
+              ...(warm ? ['--warm'] : []),
+            ],
             ...(knownServers ? { knownServers } : {}),
             ...(format ? { format } : {}),
             isDirectory: (p) => pathKind(p) === 'directory',

@@ -6,6 +6,7 @@ import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.t
 import { OWNER_LABEL, parseOwner } from '../../src/sandboxes/docker/owner.ts';
 import { poolPaths } from '../../src/sandboxes/docker/warm/pool-paths.ts';
 import { type StatusReplySchema, ReplySchema } from '../../src/sandboxes/docker/warm/protocol.ts';
+import { stateDir as stateDirOf } from '../../src/util/state-dir.ts';
 import type { z } from 'zod';
 
 export type PoolStatus = z.infer<typeof StatusReplySchema>;
@@ -62,7 +63,10 @@ export async function waitForPool(
   throw new Error(`the pool of ${stateDir} did not get there within ${withinMs} ms: ${JSON.stringify(last)}`);
 }
 
-/** Host pids of the pool daemons started for `stateDir` (their environment names it). */
+/**
+ * Host pids of the pool daemons started for `stateDir`: their environment leads to it, through
+ * MCP_WARDEN_STATE_DIR or (a warden a client started, with only HOME) the default under HOME.
+ */
 export function daemonPids(stateDir: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
@@ -71,7 +75,10 @@ export function daemonPids(stateDir: string): number[] {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
       if (!/pool-daemon-main\.[jt]s\0/.test(cmdline)) continue;
       const environ = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      if (environ.includes(`MCP_WARDEN_STATE_DIR=${stateDir}`)) pids.push(Number(name));
+      const env = Object.fromEntries(
+        environ.filter((entry) => entry.includes('=')).map((entry) => entry.split(/=(.*)/s, 2)),
+      ) as NodeJS.ProcessEnv;
+      if (stateDirOf(env) === stateDir) pids.push(Number(name));
     } catch {
       // Exited meanwhile.
     }

@@ -10,7 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DOCKER_PROFILE, GVISOR_PROFILE, shareWithSandbox } from '../helpers/containers.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
+import { stopPool, waitForPool, warmEvent } from '../helpers/warm-pool.ts';
 import { BWRAP_AVAILABLE, ECHO_SERVER, PROJECT_ROOT, WARDEN_ENTRY } from '../helpers/warden.ts';
 
 /** Pinned so a run is reproducible; bump deliberately. */
@@ -21,6 +23,8 @@ const CLIENTS = {
 } as const;
 const CACHE = path.join(PROJECT_ROOT, 'node_modules/.cache/mcp-warden-clients');
 const PROFILE = BWRAP_AVAILABLE ? 'bwrap' : 'none';
+/** The container profile for the --warm case: the pool keeps ready containers of docker or gvisor. */
+const WARM_PROFILE = GVISOR_PROFILE.enabled ? 'gvisor' : DOCKER_PROFILE.enabled ? 'docker' : undefined;
 
 const installDir = (name: keyof typeof CLIENTS): string =>
   path.join(CACHE, `${name}-${CLIENTS[name].version}`);
@@ -98,12 +102,15 @@ function mcpList(name: keyof typeof CLIENTS, home: string, cwd: string) {
   return { code: out.status, output: `${out.stdout}${out.stderr}` };
 }
 
-/** Write `text` at HOME/relative, wrap it with the warden under test, and return the wrapped text. */
-function wrapIn(home: string, relative: string, text: string): string {
+/**
+ * Write `text` at HOME/relative, wrap it with the warden under test (`options`: wrap's own, default
+ * `--profile PROFILE`), and return the wrapped text.
+ */
+function wrapIn(home: string, relative: string, text: string, options = ['--profile', PROFILE]): string {
   const file = path.join(home, relative);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, text);
-  const out = spawnSync(process.execPath, [WARDEN_ENTRY, 'wrap', '--config', file, '--profile', PROFILE], {
+  const out = spawnSync(process.execPath, [WARDEN_ENTRY, 'wrap', '--config', file, ...options], {
     encoding: 'utf8',
     env: { ...process.env, HOME: home, WRAP_DATA: path.join(home, 'data') },
     timeout: 30_000,
@@ -204,6 +211,44 @@ describe.skipIf(SKIP !== undefined)(
           readFileSync(audit, 'utf8'),
         ).toBe(true);
       },
+    );
+
+    it.runIf(WARM_PROFILE !== undefined)(
+      `Claude Code: a config wrapped with --profile ${WARM_PROFILE ?? '(docker or gvisor: SKIPPED, neither runs here)'} --warm starts from the pool's ready container on the next listing`,
+      async () => {
+        const profile = WARM_PROFILE as string;
+        const { home, project } = newHome();
+        // The container's user (not root) reads the root; the pool lives in HOME's default state dir.
+        shareWithSandbox(path.join(home, 'data'), profile);
+        const state = path.join(home, '.local', 'state', 'mcp-warden');
+        try {
+          const wrapped = wrapIn(
+            home,
+            '.claude.json',
+            `${JSON.stringify({ mcpServers: { echo: { type: 'stdio', command: process.execPath, args: [ECHO_SERVER, '${WRAP_DATA}'], env: {} } } }, null, 2)}\n`,
+            ['--profile', profile, '--warm'],
+          );
+          expect(wrapped).toMatch(/"--warm",\s*"--"/);
+          const audit = path.join(home, 'audit.jsonl');
+          auditInto(home, '.claude.json', 'echo', audit);
+          const connected = /echo: .*Connected/;
+
+          const first = mcpList('claude', home, project);
+          expect(first.output).toMatch(connected);
+          expect(warmEvent(audit), readFileSync(audit, 'utf8')).toMatchObject({ hit: false });
+          // The daemon the first start left behind fills one container of this plan.
+          await waitForPool(state, (status) => status.ready.length === 1, 90_000);
+
+          const second = mcpList('claude', home, project);
+          expect(second.output).toMatch(connected);
+          const event = warmEvent(audit);
+          expect(event?.hit, readFileSync(audit, 'utf8')).toBe(true);
+          expect(event?.detail).toMatch(/took ready container [0-9a-f]{12}/);
+        } finally {
+          expect(await stopPool(state)).toHaveLength(1);
+        }
+      },
+      240_000,
     );
 
     it(`Codex CLI ${CLIENTS.codex.version}: codex mcp list shows the wrapped command`, () => {

@@ -74,6 +74,11 @@ describe('wrap validates every option against what run accepts, before writing',
     ],
     ['a lock file that does not exist', ['--lock', '/nope/lock.json'], /lock file .* does not exist/],
     ['an unknown format', ['--format', 'emacs'], /--format emacs: not a client format/],
+    [
+      '--warm with a backend that has no warm pool',
+      ['--profile', 'none', '--warm'],
+      /--warm: --profile none runs the servers on the none backend, which has no warm pool \(docker and gvisor only\); nothing was written/,
+    ],
   ];
   it.each(cases)('%s: exit 2, the file untouched', (_name, args, message) => {
     const { file } = configFile();
@@ -81,6 +86,15 @@ describe('wrap validates every option against what run accepts, before writing',
     expectOneLineError(result, message);
     expect(readFileSync(file, 'utf8')).toBe(CONFIG);
     expect(existsSync(`${file}.mcp-warden.bak`)).toBe(false);
+  });
+
+  it('unwrap --warm: exit 2, the file untouched', () => {
+    const { file } = configFile();
+    expectOneLineError(
+      cli(['unwrap', '--config', file, '--warm']),
+      /--warm is an option of wrap, not of unwrap/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(CONFIG);
   });
 
   it('an env name run would refuse: exit 2 naming the server', () => {
