@@ -1,13 +1,14 @@
 // Container backends in tests: whether docker/gvisor work here (probed once per test file, through the
 // warden's own probe), roots the non-root container user can use, and the containers of ours still
 // in the engine (every test that starts one asserts there are none left).
-import { chownSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.ts';
 import { OWNER_LABEL, parseOwner } from '../../src/sandboxes/docker/owner.ts';
 import { getBackend } from '../../src/sandboxes/registry.ts';
 import { cacheDir } from '../../src/util/cache-dir.ts';
 import type { Availability } from '../../src/sandboxes/types.ts';
+import { hostProcesses } from './host-processes.ts';
 import { BWRAP_AVAILABLE, wardenPids } from './warden.ts';
 
 async function availability(name: 'docker' | 'gvisor' | 'isolate'): Promise<Availability> {
@@ -106,16 +107,7 @@ export async function ourContainers(): Promise<string[]> {
  * watchdog.ts): its command line names watchdog-main and the warden's owner label, which holds the pid.
  */
 export function watchdogPids(wardenPid: number): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (/watchdog-main\.[jt]s\0/.test(cmdline) && cmdline.includes(`/${wardenPid}/`))
-        pids.push(Number(name));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return pids;
+  return hostProcesses(
+    (proc) => /watchdog-main\.[jt]s\0/.test(proc.cmdline) && proc.cmdline.includes(`/${wardenPid}/`),
+  ).map((proc) => proc.pid);
 }

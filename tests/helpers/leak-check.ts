@@ -1,8 +1,8 @@
 // vitest globalSetup: after the whole run, no process the tests started may still exist. Every test
 // asserts its own cleanup where it spawns children; this catches whatever slipped through anywhere
 // (a leaked sandbox fails the run instead of piling up on the machine).
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { hostProcesses } from './host-processes.ts';
 
 const project = path.resolve(import.meta.dirname, '..', '..');
 // Command lines that only processes started by this checkout's test suite have. Every warden, sandbox
@@ -24,20 +24,10 @@ const OURS = [
 ];
 
 function ourProcesses(): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      const state = /\) (\S)/.exec(readFileSync(`/proc/${name}/stat`, 'utf8'))?.[1];
-      if (state !== 'Z' && OURS.some((mark) => cmdline.includes(mark)) && !cmdline.includes('vitest')) {
-        found.push(`${name}: ${cmdline.slice(0, 200)}`);
-      }
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return found;
+  return hostProcesses((proc) => {
+    const cmdline = proc.cmdline.replaceAll('\0', ' ');
+    return proc.state !== 'Z' && OURS.some((mark) => cmdline.includes(mark)) && !cmdline.includes('vitest');
+  }).map((proc) => `${proc.pid}: ${proc.cmdline.replaceAll('\0', ' ').trim().slice(0, 200)}`);
 }
 
 /** Containers labelled by the warden, when an engine answers (none: an empty list). */

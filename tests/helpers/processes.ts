@@ -1,22 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { hostProcesses } from './host-processes.ts';
 
 /**
  * Host pids (other than this process) whose command line contains `marker`. Zombies have an empty
  * cmdline and do not count: they hold no resources but a pid.
  */
 export function findProcesses(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (cmdline.includes(marker)) pids.push(Number(name));
-    } catch {
-      // Exited between readdir and read.
-    }
-  }
-  return pids;
+  return hostProcesses((proc) => proc.cmdline.includes(marker)).map((proc) => proc.pid);
 }
 
 /** The command line of `pid` with NULs shown as spaces, or "" when gone. */

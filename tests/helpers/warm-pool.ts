@@ -1,12 +1,13 @@
 // The warm pool of `run --warm` in tests: each test gives its wardens a private state directory
 // (MCP_WARDEN_STATE_DIR), hence a private pool daemon, which it asks what it holds and stops at the end.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { dockerConnection } from '../../src/sandboxes/docker/docker-connection.ts';
 import { OWNER_LABEL, parseOwner } from '../../src/sandboxes/docker/owner.ts';
 import { poolPaths } from '../../src/sandboxes/docker/warm/pool-paths.ts';
 import { type StatusReplySchema, ReplySchema } from '../../src/sandboxes/docker/warm/protocol.ts';
 import { stateDir as stateDirOf } from '../../src/util/state-dir.ts';
+import { hostProcesses } from './host-processes.ts';
 import type { z } from 'zod';
 
 export type PoolStatus = z.infer<typeof StatusReplySchema>;
@@ -68,21 +69,14 @@ export async function waitForPool(
  * MCP_WARDEN_STATE_DIR or (a warden a client started, with only HOME) the default under HOME.
  */
 export function daemonPids(stateDir: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (!/pool-daemon-main\.[jt]s\0/.test(cmdline)) continue;
-      const environ = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      const env = Object.fromEntries(
-        environ.filter((entry) => entry.includes('=')).map((entry) => entry.split(/=(.*)/s, 2)),
-      ) as NodeJS.ProcessEnv;
-      if (stateDirOf(env) === stateDir) pids.push(Number(name));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
+  const pids = hostProcesses((proc) => {
+    if (!/pool-daemon-main\.[jt]s\0/.test(proc.cmdline)) return false;
+    const environ = readFileSync(`/proc/${proc.pid}/environ`, 'utf8').split('\0');
+    const env = Object.fromEntries(
+      environ.filter((entry) => entry.includes('=')).map((entry) => entry.split(/=(.*)/s, 2)),
+    ) as NodeJS.ProcessEnv;
+    return stateDirOf(env) === stateDir;
+  }).map((proc) => proc.pid);
   saw(stateDir, pids);
   return pids;
 }

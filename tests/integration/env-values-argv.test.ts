@@ -1,21 +1,14 @@
 // Issue 20, item 11: an `--env NAME=VALUE` value must not be readable by other local users in
 // /proc/PID/cmdline of the warden or of anything it starts (bwrap, the server, helpers).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hostProcesses } from '../helpers/host-processes.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
 import { BWRAP_AVAILABLE, ECHO_SERVER, type StartedWarden, startWarden } from '../helpers/warden.ts';
 
+// This test's own process holds the needle in its memory, not its argv: hostProcesses skips it.
 function cmdlinesHolding(needle: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    if (Number(pid) === process.pid) continue; // this test holds the needle in its own memory, not argv
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(needle)) found.push(pid);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
+  return hostProcesses((proc) => proc.cmdline.includes(needle)).map((proc) => String(proc.pid));
 }
 
 const profiles = [
@@ -43,15 +36,9 @@ describe.each(profiles)('--env values on $profile', ({ profile, available }) => 
     const holders = cmdlinesHolding(canary);
     expect(holders).toEqual([]);
     // Control: the value did reach the server's environment (it was passed, just not in argv).
-    const environs = readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
-      .filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(canary);
-        } catch {
-          return false;
-        }
-      });
+    const environs = hostProcesses((proc) =>
+      readFileSync(`/proc/${proc.pid}/environ`, 'latin1').includes(canary),
+    );
     expect(environs.length).toBeGreaterThan(0);
   });
 });

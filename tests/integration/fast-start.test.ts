@@ -29,6 +29,7 @@ import {
   startWarden,
 } from '../helpers/warden.ts';
 import { ISOLATE_PROFILE } from '../helpers/containers.ts';
+import { hostProcesses } from '../helpers/host-processes.ts';
 import { tmpRoot } from '../helpers/tmp-root.ts';
 import { toolText } from '../helpers/tool-text.ts';
 
@@ -427,18 +428,9 @@ const INITIALIZE = {
 
 /** The warden's children that are isolate hosts (host-main), by /proc. */
 function isolateHosts(wardenPid: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return ppid === wardenPid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('host-main');
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return hostProcesses((proc) => proc.ppid === wardenPid && proc.cmdline.includes('host-main')).map(
+    (proc) => proc.pid,
+  );
 }
 
 describe.runIf(ISOLATE_PROFILE.enabled)(`run fast start (isolate) (${ISOLATE_PROFILE.status})`, () => {

@@ -11,7 +11,7 @@
 // written to /dev/shm was 1 GiB of host shared memory. Fix: a capped tmpfs at /dev/shm (64 MiB, or the
 // /tmp cap when smaller: DEV_SHM_MB in src/sandboxes/bwrap/bwrap-plan.ts) and /dev remounted read-only
 // (its device nodes are bind mounts and keep working).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   HOSTILE_SERVER,
   initializeRaw,
@@ -19,6 +19,7 @@ import {
   runArgs,
   spawnWardenRaw,
 } from '../../helpers/warden.ts';
+import { hostProcesses } from '../../helpers/host-processes.ts';
 import type { AttackCase, AttackContext } from '../types.ts';
 
 type Result = Record<string, unknown>;
@@ -51,20 +52,10 @@ function hostShmem(): number {
 
 /** Every host process whose command line contains `needle`, as "pid: argv[0..]" with it masked. */
 function cmdlinesWith(needle: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1');
-    } catch {
-      continue;
-    }
-    if (cmdline.includes(needle)) {
-      found.push(`${name}: ${cmdline.replaceAll(needle, '<canary>').replaceAll('\0', ' ').slice(0, 160)}`);
-    }
-  }
-  return found;
+  return hostProcesses((proc) => proc.cmdline.includes(needle)).map(
+    (proc) =>
+      `${proc.pid}: ${proc.cmdline.replaceAll(needle, '<canary>').replaceAll('\0', ' ').slice(0, 160)}`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 // Scenarios of containment-isolate.ts that need their own warden: an argv inspection of every process
 // the warden started, and a guest flooding stdout while the client reads nothing.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   HOSTILE_SERVER,
@@ -10,6 +10,7 @@ import {
   runArgs,
   spawnWardenRaw,
 } from '../../helpers/warden.ts';
+import { hostProcesses } from '../../helpers/host-processes.ts';
 import type { AttackContext } from '../types.ts';
 
 const ESCAPE_SERVER = path.join(PROJECT_ROOT, 'tests/fixtures/isolate/escape-server.mjs');
@@ -32,30 +33,9 @@ export async function startIsolateFixture(
   return warden;
 }
 
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-}
-
-function processTable(): ProcInfo[] {
-  const table: ProcInfo[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // The command name may hold spaces and parentheses: the fields after the last ')' are fixed.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      table.push({ pid: Number(name), ppid });
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return table;
-}
-
 /** Every descendant of `pid` with its command line (NULs as spaces). */
 export function descendantCmdlines(pid: number): { pid: number; cmdline: string }[] {
-  const table = processTable();
+  const table = hostProcesses();
   const found = new Set<number>([pid]);
   for (let grew = true; grew;) {
     grew = false;
@@ -66,16 +46,9 @@ export function descendantCmdlines(pid: number): { pid: number; cmdline: string 
       }
     }
   }
-  found.delete(pid);
-  return [...found].map((child) => {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${child}/cmdline`, 'latin1').replaceAll('\0', ' ');
-    } catch {
-      // Exited meanwhile.
-    }
-    return { pid: child, cmdline };
-  });
+  return table
+    .filter((entry) => entry.pid !== pid && found.has(entry.pid))
+    .map((entry) => ({ pid: entry.pid, cmdline: entry.cmdline.replaceAll('\0', ' ') }));
 }
 
 function rssMb(pid: number): number | undefined {

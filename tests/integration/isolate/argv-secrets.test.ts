@@ -2,12 +2,13 @@
 // local user; the isolate host used to get its whole configuration, the guest's environment included,
 // as one JSON argument. Now it travels in the host's own environment (readable by its user only), or, for
 // the host `run` starts ahead of its plan (prestart, issue 19), on the host's stdin: not even there.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_ON_STDIN, HOST_CONFIG_ENV } from '../../../src/sandboxes/isolate/host-config.ts';
 import { ISOLATE_PROFILE } from '../../helpers/containers.ts';
+import { hostProcesses } from '../../helpers/host-processes.ts';
 import { tmpRoot } from '../../helpers/tmp-root.ts';
 import {
   HOSTILE_SERVER,
@@ -19,17 +20,10 @@ import {
 
 /** Every process on this host whose command line contains `needle`, with that command line. */
 function cmdlinesContaining(needle: string): { pid: number; cmdline: string }[] {
-  const found: { pid: number; cmdline: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmdline = readFileSync(path.join('/proc', name, 'cmdline'), 'latin1');
-      if (cmdline.includes(needle)) found.push({ pid: Number(name), cmdline: cmdline.replaceAll('\0', ' ') });
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return found;
+  return hostProcesses((proc) => proc.cmdline.includes(needle)).map((proc) => ({
+    pid: proc.pid,
+    cmdline: proc.cmdline.replaceAll('\0', ' '),
+  }));
 }
 
 async function session(envArgs: string[], wardenEnv: Record<string, string> = {}): Promise<RawWarden> {
@@ -49,17 +43,7 @@ async function session(envArgs: string[], wardenEnv: Record<string, string> = {}
 
 /** The isolate host of `warden`: its child running host-main. */
 function hostOf(warden: RawWarden): number {
-  const hosts = cmdlinesContaining('host-main').filter(({ pid }) => {
-    try {
-      return (
-        readFileSync(path.join('/proc', String(pid), 'stat'), 'latin1')
-          .split(') ')[1]
-          ?.split(' ')[1] === String(warden.child.pid)
-      );
-    } catch {
-      return false;
-    }
-  });
+  const hosts = hostProcesses((proc) => proc.ppid === warden.child.pid && proc.cmdline.includes('host-main'));
   expect(hosts).toHaveLength(1);
   return (hosts[0] as { pid: number }).pid;
 }

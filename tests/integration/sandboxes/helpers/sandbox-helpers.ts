@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ResolvedRoot } from '../../../../src/config/root.ts';
 import { buildLaunchSpec } from '../../../../src/sandboxes/launch-spec/build-launch-spec.ts';
 import type { Backend, ExitInfo, Sandbox } from '../../../../src/sandboxes/types.ts';
+import { findProcesses } from '../../../helpers/processes.ts';
 
 /** A fresh real directory under the OS temp dir. */
 export function tempDir(prefix: string): string {
@@ -56,16 +57,7 @@ export async function runNode(
 
 /** Host pids whose command line contains `marker` (zombies have an empty cmdline and do not count). */
 export function pidsWithMarker(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker)) pids.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
+  return findProcesses(marker);
 }
 
 /** Poll `check` every 20 ms until it returns true or `timeoutMs` passes; returns the last result. */

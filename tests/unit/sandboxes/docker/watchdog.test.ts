@@ -2,13 +2,14 @@
 // holds its lifeline dies, even by SIGKILL, it removes that warden's containers; when the warden says
 // all clear, it exits without a word to the engine.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OWNER_LABEL } from '../../../../src/sandboxes/docker/owner.ts';
 import { ALL_CLEAR, holdLifeline } from '../../../../src/sandboxes/docker/watchdog.ts';
+import { hostProcesses } from '../../../helpers/host-processes.ts';
 
 const WATCHDOG = path.resolve('src/sandboxes/docker/watchdog-main.ts');
 const WATCHDOG_MODULE = path.resolve('src/sandboxes/docker/watchdog.ts');
@@ -52,17 +53,9 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 /** Pids of watchdogs started for `owner`. */
 function watchdogsFor(owner: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-        return cmdline.includes('watchdog-main') && cmdline.includes(owner);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return hostProcesses((proc) => proc.cmdline.includes('watchdog-main') && proc.cmdline.includes(owner)).map(
+    (proc) => proc.pid,
+  );
 }
 
 describe.runIf(process.platform === 'linux')('container watchdog', () => {
