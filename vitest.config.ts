@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // Fails the run if any process the tests started is still alive at the end.
     globalSetup: ['tests/helpers/leak-check.ts'],
+    // Fails a file during which the host's device nodes changed owner or mode.
+    setupFiles: ['tests/helpers/host-devices-guard.ts'],
     // Integration tests spawn real sandboxes and servers; give them room on a shared 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
