@@ -209,7 +209,7 @@ async function runOn(peer: Peer, c: AttackCase, tool: 'warden' | 'srt'): Promise
       note: 'the name is in the /etc/hosts this comparison binds for srt (it has no resolve map)',
     };
   try {
-    const result = await peer.probe(c.action.probe(ctx));
+    const result = await peer.probe(await c.action.probe(ctx));
     const failure = await c.expect.check?.(result, ctx);
     if (!failure) return { status: 'contained' };
     // srt answers refusals its own way (403 with its own text, 407, a closed tunnel): judged by reach.

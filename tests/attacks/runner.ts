@@ -266,10 +266,11 @@ export async function runCase(c: AttackCase, sessions: BackendSessions): Promise
       if (expect.kind !== 'contained') return 'runner: a probe expects "contained"';
       const warden = await sessions.shared(action.session ?? 'probe');
       const id = sessions.nextId('probe');
+      const probe = await action.probe(ctx);
       const reply = await warden.request(
         id,
         'tools/call',
-        { name: 'probe', arguments: { b64: b64(JSON.stringify(action.probe(ctx))) } },
+        { name: 'probe', arguments: { b64: b64(JSON.stringify(probe)) } },
         60_000,
       );
       const text = (reply.result as { content?: Array<{ text?: string }> } | undefined)?.content?.[0]?.text;

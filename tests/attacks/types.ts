@@ -92,7 +92,11 @@ export type Action =
    * A probe run inside the sandbox by the hostile fixture (its arguments are hidden from the policy),
    * in the shared `probe` session, or in the shared `network` session (egress by allowlist on).
    */
-  | { kind: 'probe'; probe: (ctx: AttackContext) => Record<string, unknown>; session?: 'network' }
+  | {
+      kind: 'probe';
+      probe: (ctx: AttackContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
+      session?: 'network';
+    }
   /** Anything else: a scenario with its own session(s); it returns its own outcome. */
   | { kind: 'custom'; run: (ctx: AttackContext, api: CustomApi) => Promise<string | undefined> };
 

@@ -103,7 +103,7 @@ export const NETWORK_SESSION_CASES: AttackCase[] = [
     async (ctx, api) => {
       const warden = await netWarden(ctx, api, narrow(ctx, { maxConnections: 2 }));
       const port = ctx.net?.lab.ports.originPort;
-      takeBaseline(ctx);
+      await takeBaseline(ctx);
       const tunnel = {
         ...connectThen(`api.example.test:${port}`, get('/hold', `api.example.test:${port}`)),
         idleMs: 2500,
@@ -126,7 +126,7 @@ export const NETWORK_SESSION_CASES: AttackCase[] = [
     async (ctx, api) => {
       const warden = await netWarden(ctx, api, narrow(ctx, { maxBytesOut: 4096 }));
       const port = ctx.net?.lab.ports.originPort;
-      takeBaseline(ctx);
+      await takeBaseline(ctx);
       const r = await probeIn(warden, {
         op: 'fetch',
         url: `http://api.example.test:${port}/upload`,
@@ -148,7 +148,7 @@ export const NETWORK_SESSION_CASES: AttackCase[] = [
     async (ctx, api) => {
       const warden = await netWarden(ctx, api, narrow(ctx, { onDeny: 'kill' }));
       const port = ctx.net?.lab.ports.originPort;
-      takeBaseline(ctx);
+      await takeBaseline(ctx);
       const r = await probeIn(warden, { op: 'fetch', url: `http://evil.example.test:${port}/kill` }).catch(
         (error: Error) => ({ thrown: error.message.slice(0, 200) }),
       );
@@ -174,7 +174,7 @@ export const NETWORK_SESSION_CASES: AttackCase[] = [
       const socket = wide.child.pid === undefined ? undefined : proxySocketOf(wide.child.pid);
       if (!socket) return 'could not find the second session’s proxy socket (the test cannot run)';
       const warden = await netWarden(ctx, api, narrow(ctx));
-      takeBaseline(ctx);
+      await takeBaseline(ctx);
       const r = await probeIn(warden, {
         ...connectThen(`evil.example.test:${port}`, get('/other-session', `evil.example.test:${port}`)),
         proxy: false,

@@ -58,9 +58,9 @@ function netProbe(
     action: {
       kind: 'probe',
       session: 'network',
-      probe: (ctx) => {
+      probe: async (ctx) => {
         const request = build(ports(ctx), ctx);
-        takeBaseline(ctx);
+        await takeBaseline(ctx);
         return request;
       },
     },

@@ -8,10 +8,17 @@ type Result = Record<string, unknown>;
 
 const baselines = new WeakMap<AttackContext, Promise<LabStats>>();
 
-/** Take the counters now (called as a case's probe is built, before it is sent). */
-export function takeBaseline(ctx: AttackContext): void {
+/**
+ * Take the counters now, before the probe is sent. Await it: the lab answers in its own time, and a
+ * datagram the probe sent before the lab read the request would count in the baseline (the `none`
+ * control network.udp then read as contained, twice in CI).
+ */
+export async function takeBaseline(ctx: AttackContext): Promise<void> {
   const lab = ctx.net?.lab;
-  if (lab) baselines.set(ctx, lab.stats());
+  if (!lab) return;
+  const stats = lab.stats();
+  baselines.set(ctx, stats);
+  await stats;
 }
 
 /** What reached the lab since the baseline: new origin requests, and every counter that moved. */
