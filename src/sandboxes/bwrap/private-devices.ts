@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import {
   type Stats,
   chmodSync,
-  chownSync,
   closeSync,
   constants,
+  lchownSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -128,8 +128,13 @@ function copyNodes(nodes: readonly DeviceNode[], sourceDir: string, staging: str
   }
   for (const node of nodes) {
     const file = path.join(staging, node.name);
+    // Checked before the mode and owner change, which would follow a link: where a host's /dev name is
+    // a symlink (cp copies it as one), they would land on the host's own node.
+    const copied = lstatSync(file);
+    if (!copied.isCharacterDevice() || copied.rdev !== node.rdev)
+      throw new Error(`${node.name} was not copied as a character device`);
     chmodSync(file, 0o666);
-    chownSync(file, PRIVATE_DEVICE_OWNER, PRIVATE_DEVICE_OWNER);
+    lchownSync(file, PRIVATE_DEVICE_OWNER, PRIVATE_DEVICE_OWNER);
     if (!isPrivateNode(lstatSync(file), node.rdev))
       throw new Error(`${node.name} was not copied as a character device`);
     // A nodev filesystem keeps the node but refuses to open it: the sandbox would have no /dev/null.
