@@ -113,12 +113,22 @@ export async function ensureStateHome(home: string, owner?: { uid: number; gid: 
   }
   const chown = findOnPath('chown', '/usr/bin:/bin');
   if (chown === undefined) return [`cannot hand the server's home ${home} to uid ${uid}: no chown found`];
-  const { execa } = await import('execa');
-  const result = await execa(chown, ['-R', '-P', '-h', `${uid}:${gid}`, '--', home], {
-    reject: false,
-    stdin: 'ignore',
+  // chown(1), not a walk here: its physical traversal (fts) checks each directory it enters, while a
+  // sandbox of the other uid may be renaming entries in this home meanwhile. Spawned with node's own
+  // child_process: a home alternating between two uids (the same server under gvisor, as the container
+  // user, then under bwrap or isolate, as root) is handed over at every such start, and loading execa
+  // for it cost that start ~60 ms.
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(chown, ['-R', '-P', '-h', `${uid}:${gid}`, '--', home], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', (error) => resolve({ code: null, stderr: errorMessage(error) }));
+    child.on('close', (code) => resolve({ code, stderr }));
   });
-  return result.exitCode === 0
+  return result.code === 0
     ? []
     : [
         `cannot hand the server's home ${home} to uid ${uid}: ${result.stderr.trim().split('\n').pop() ?? ''}`,
