@@ -10,7 +10,8 @@
 //    young generation grown to 8 MB, which V8 would keep committed while the warden idles.
 // Busy and idle are CPU time, not event-loop utilization: on a loaded machine (a client starting its
 // whole config at once) a callback's wall time stretches, and a few messages would look like traffic.
-// Not for the `isolate` backend: there the server runs in this process, and keeps its JIT.
+// The same for every backend, `isolate` included: its server runs in a child host process (host-main)
+// with its own flags, so turning TurboFan back on at once for it only cost the warden memory.
 
 /** Nothing happens before this long after start-up (start-up itself is busy). */
 const SETTLE_MS = 2_000;
@@ -46,16 +47,10 @@ export function leanJit(): void {
 }
 
 /**
- * Once the backend is known (`backend`, a backend name): for `isolate`, whose server runs in this
- * process, turn TurboFan back on before the server's code loads. For every other backend, watch the
- * warden's CPU time: trim the heap at the first idle second after start-up, and turn TurboFan back on
- * at the first busy one after that. Never throws.
+ * Once the session runs: watch the warden's CPU time, trim the heap at the first idle second after
+ * start-up, and turn TurboFan back on at the first busy one after that. Never throws.
  */
-export function leanWarden(backend: string): void {
-  if (backend === 'isolate') {
-    setJit(true);
-    return;
-  }
+export function leanWarden(): void {
   const start = performance.now();
   let lastWall = start;
   let lastCpu = process.cpuUsage();

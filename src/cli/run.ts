@@ -28,7 +28,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     onProgress,
     prestart: !earlyLaunchPending(),
   });
-  leanWarden(first.backend.name);
+  leanWarden();
   for (const warning of first.warnings) warn(warning);
   if (args.warm && first.backend.name !== 'docker' && first.backend.name !== 'gvisor')
     warn(`note: --warm has no effect on the ${first.backend.name} backend (docker and gvisor only)`);
