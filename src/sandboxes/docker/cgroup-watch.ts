@@ -9,6 +9,8 @@ const POLL_MS = 50;
 // later (measured under gVisor here), and usage climbs from half the limit to all of it in about 120 ms.
 const FAST_POLL_MS = 10;
 const FAST_POLL_FRACTION = 0.5;
+/** Every this many polls the memory cgroup is read whole (see checkMemory in watchCgroupLimits). */
+const FULL_EVERY = 10;
 
 /**
  * Pure: the directory of a controller's cgroup (`pids`, `memory`) in /proc/PID/cgroup text: its v1
@@ -144,21 +146,32 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
       return '';
     }
   };
-  let memoryTimer: NodeJS.Timeout | undefined;
   let closed = false;
-  const checkMemory = (): void => {
+  // A usual read takes the usage and the first counter file only (the OOM-kill count); the rest (the
+  // failcnts, the kernel's high-water mark) every FULL_EVERY polls. Near the limit, polls come every
+  // 10 ms, and the pids counters (inotify sees a refusal at once; polling is the fallback) are still
+  // read every 50 ms: a server whose page cache keeps it above half its limit (v1 counts the cache)
+  // costs two reads per poll.
+  const checkMemory = (full: boolean): void => {
     if (memory === undefined) return;
     if (memorySeen.limit === 0) memorySeen.limit = parseBytes(readOptional(memory.limit));
-    const hits = memory.counters.reduce((sum, name) => sum + parseMemoryHits(readOptional(name)), 0);
+    const counters = full ? memory.counters : memory.counters.slice(0, 1);
+    const hits = counters.reduce((sum, name) => sum + parseMemoryHits(readOptional(name)), 0);
     memorySeen.hits = Math.max(memorySeen.hits, hits);
     memorySeen.usage = parseBytes(readOptional(memory.usage));
-    memorySeen.peak = Math.max(memorySeen.peak, memorySeen.usage, parseBytes(readOptional(memory.peak)));
+    const kept = full ? parseBytes(readOptional(memory.peak)) : 0;
+    memorySeen.peak = Math.max(memorySeen.peak, memorySeen.usage, kept);
   };
-  const pollMemory = (): void => {
-    checkMemory();
+  let polls = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = (): void => {
+    polls++;
+    const fast = memoryPollMs(memorySeen.usage, memorySeen.limit) === FAST_POLL_MS;
+    if (!fast || polls % (POLL_MS / FAST_POLL_MS) === 0) check();
+    checkMemory(polls % FULL_EVERY === 0);
     if (closed) return;
-    memoryTimer = setTimeout(pollMemory, memoryPollMs(memorySeen.usage, memorySeen.limit));
-    memoryTimer.unref();
+    timer = setTimeout(poll, memoryPollMs(memorySeen.usage, memorySeen.limit));
+    timer.unref();
   };
 
   let watcher: FSWatcher | undefined;
@@ -170,10 +183,13 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
       watcher = undefined;
     }
   }
-  const timer = setInterval(check, POLL_MS);
-  timer.unref();
   check();
-  pollMemory();
+  checkMemory(true);
+  // Nothing readable (a remote engine): nothing to poll.
+  if (file !== undefined || memory !== undefined) {
+    timer = setTimeout(poll, memoryPollMs(memorySeen.usage, memorySeen.limit));
+    timer.unref();
+  }
   return {
     refused: () => {
       check();
@@ -181,13 +197,12 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
     },
     peak: () => ({ tasks, limit }),
     memory: () => {
-      if (!closed) checkMemory();
+      if (!closed) checkMemory(true);
       return { hits: memorySeen.hits, peak: memorySeen.peak, limit: memorySeen.limit };
     },
     close: () => {
       closed = true;
-      clearInterval(timer);
-      clearTimeout(memoryTimer);
+      clearTimeout(timer);
       watcher?.close();
     },
   };

@@ -218,8 +218,9 @@ function wrap(
 /**
  * Did the memory limit end this container? Yes when the engine says OOM-killed. Also when it was killed
  * (137) by something other than the warden's stop after hitting its memory limit, or with its usage at
- * the limit's edge: gVisor under load sometimes reports that kill without the OOM flag, and its cgroup
- * (with the kernel's counters) can vanish before a poll reads them.
+ * the limit's edge (on cgroup v1 usage includes the page cache): gVisor under load sometimes reports
+ * that kill without the OOM flag, and its cgroup (with the kernel's counters) can vanish before a poll
+ * reads them.
  */
 export function memoryVerdict(
   oomKilled: boolean,
