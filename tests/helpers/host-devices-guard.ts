@@ -1,6 +1,7 @@
 // vitest setupFiles: no test file may change the owner or mode of the host's device nodes. A changed
-// /dev/null (once: owned by 65534 after a CI run) breaks every later non-root bwrap session in ways
-// that point nowhere near the cause; this names the file(s) running when it happened (two run side by
+// /dev/null breaks every later non-root bwrap session in ways that point nowhere near the cause (once in
+// a CI run: this runsc chowns a container's stdin to its user, and a `docker run` without -i beside the
+// run gave it the host's /dev/null). This names the file(s) running when it happened (two run side by
 // side, vitest.config.ts maxWorkers), at the end of the file that saw it.
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
