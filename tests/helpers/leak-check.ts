@@ -24,10 +24,10 @@ const OURS = [
 ];
 
 function ourProcesses(): string[] {
-  return hostProcesses((proc) => {
-    const cmdline = proc.cmdline.replaceAll('\0', ' ');
-    return proc.state !== 'Z' && OURS.some((mark) => cmdline.includes(mark)) && !cmdline.includes('vitest');
-  }).map((proc) => `${proc.pid}: ${proc.cmdline.replaceAll('\0', ' ').trim().slice(0, 200)}`);
+  return hostProcesses((proc) => proc.state !== 'Z')
+    .map((proc) => ({ pid: proc.pid, cmdline: proc.cmdline.replaceAll('\0', ' ').trim() }))
+    .filter(({ cmdline }) => OURS.some((mark) => cmdline.includes(mark)) && !cmdline.includes('vitest'))
+    .map(({ pid, cmdline }) => `${pid}: ${cmdline.slice(0, 200)}`);
 }
 
 /** Containers labelled by the warden, when an engine answers (none: an empty list). */

@@ -10,6 +10,7 @@ import {
   runArgs,
   spawnWardenRaw,
 } from '../../helpers/warden.ts';
+import { collectDescendants } from '../../../src/sandboxes/process/proc-snapshot.ts';
 import { hostProcesses } from '../../helpers/host-processes.ts';
 import type { AttackContext } from '../types.ts';
 
@@ -33,22 +34,16 @@ export async function startIsolateFixture(
   return warden;
 }
 
-/** Every descendant of `pid` with its command line (NULs as spaces). */
+/**
+ * Every descendant of `pid` with its command line (NULs as spaces): the warden's own leftover search
+ * (collectDescendants: ppid links, and its process group and session).
+ */
 export function descendantCmdlines(pid: number): { pid: number; cmdline: string }[] {
-  const table = hostProcesses();
-  const found = new Set<number>([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const entry of table) {
-      if (found.has(entry.ppid) && !found.has(entry.pid)) {
-        found.add(entry.pid);
-        grew = true;
-      }
-    }
-  }
-  return table
-    .filter((entry) => entry.pid !== pid && found.has(entry.pid))
-    .map((entry) => ({ pid: entry.pid, cmdline: entry.cmdline.replaceAll('\0', ' ') }));
+  const table = new Map(hostProcesses().map((proc) => [proc.pid, proc]));
+  return collectDescendants(table, pid).map((entry) => ({
+    pid: entry.pid,
+    cmdline: (table.get(entry.pid)?.cmdline ?? '').replaceAll('\0', ' '),
+  }));
 }
 
 function rssMb(pid: number): number | undefined {

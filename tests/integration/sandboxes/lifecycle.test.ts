@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getBackend } from '../../../src/sandboxes/registry.ts';
 import type { BackendName } from '../../../src/sandboxes/types.ts';
-import { launchNode, pidsWithMarker, waitFor } from './helpers/sandbox-helpers.ts';
+import { findProcesses } from '../../helpers/processes.ts';
+import { launchNode, waitFor } from './helpers/sandbox-helpers.ts';
 
 const bwrapAvailable = (await getBackend('bwrap').probe()).available;
 
@@ -35,12 +36,12 @@ for (const { name, available, expected } of cases) {
     it('stop() leaves no descendant alive, including setsid ones', async () => {
       const marker = `mcp-warden-ladder-${randomUUID()}`;
       const sandbox = await launchNode(getBackend(name), STUBBORN, { args: [marker] });
-      expect(await waitFor(() => pidsWithMarker(marker).length === expected, 5000)).toBe(true);
+      expect(await waitFor(() => findProcesses(marker).length === expected, 5000)).toBe(true);
 
       const started = Date.now();
       const info = await sandbox.stop();
       const elapsed = Date.now() - started;
-      expect(pidsWithMarker(marker)).toEqual([]);
+      expect(findProcesses(marker)).toEqual([]);
       // The server ignores EOF, so the ladder had to signal. Under none it ignores SIGTERM too and
       // only SIGKILL (~500 ms) ends it; under bwrap the group's SIGTERM (~250 ms) ends bwrap itself,
       // which takes the whole pid namespace down with it.
@@ -66,19 +67,19 @@ setInterval(() => {}, 1000);
 `;
       const sandbox = await launchNode(getBackend(name), DAEMONIZE, { args: [marker] });
       // The middle process exits at once; only the server and the re-parented daemon remain.
-      expect(await waitFor(() => pidsWithMarker(`${marker}-daemon`).length === 1, 5000)).toBe(true);
+      expect(await waitFor(() => findProcesses(`${marker}-daemon`).length === 1, 5000)).toBe(true);
       await sandbox.stop();
-      expect(pidsWithMarker(marker)).toEqual([]);
+      expect(findProcesses(marker)).toEqual([]);
     });
 
     it('stop({ graceful: false }) kills at once', async () => {
       const marker = `mcp-warden-ladder-${randomUUID()}`;
       const sandbox = await launchNode(getBackend(name), STUBBORN, { args: [marker] });
-      expect(await waitFor(() => pidsWithMarker(marker).length === expected, 5000)).toBe(true);
+      expect(await waitFor(() => findProcesses(marker).length === expected, 5000)).toBe(true);
       const started = Date.now();
       await sandbox.stop({ graceful: false });
       expect(Date.now() - started).toBeLessThan(400);
-      expect(pidsWithMarker(marker)).toEqual([]);
+      expect(findProcesses(marker)).toEqual([]);
     });
 
     it('a server that exits on stdin EOF stops without signals', async () => {
@@ -103,10 +104,10 @@ setInterval(() => {}, 1000);
       // processes (outer monitor, pid-namespace init). Killing the warden while bwrap is still setting
       // up is a different case: bwrap 0.8 can then leak its init (see the backend's JSDoc).
       const running = name === 'none' ? 2 : 4;
-      expect(await waitFor(() => pidsWithMarker(marker).length >= running, 5000)).toBe(true);
+      expect(await waitFor(() => findProcesses(marker).length >= running, 5000)).toBe(true);
       warden.kill('SIGKILL');
-      const gone = await waitFor(() => pidsWithMarker(marker).length === 0, 1000);
-      expect(gone ? [] : pidsWithMarker(marker).map(describeProcess)).toEqual([]);
+      const gone = await waitFor(() => findProcesses(marker).length === 0, 1000);
+      expect(gone ? [] : findProcesses(marker).map(describeProcess)).toEqual([]);
     });
   });
 }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { ResolvedRoot } from '../../../../src/config/root.ts';
 import { buildLaunchSpec } from '../../../../src/sandboxes/launch-spec/build-launch-spec.ts';
 import type { Backend, ExitInfo, Sandbox } from '../../../../src/sandboxes/types.ts';
-import { findProcesses } from '../../../helpers/processes.ts';
 
 /** A fresh real directory under the OS temp dir. */
 export function tempDir(prefix: string): string {
@@ -53,11 +52,6 @@ export async function runNode(
   const exit = await sandbox.exited;
   await closed;
   return { stdout, stderr, exit };
-}
-
-/** Host pids whose command line contains `marker` (zombies have an empty cmdline and do not count). */
-export function pidsWithMarker(marker: string): number[] {
-  return findProcesses(marker);
 }
 
 /** Poll `check` every 20 ms until it returns true or `timeoutMs` passes; returns the last result. */
