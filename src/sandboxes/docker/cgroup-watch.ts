@@ -1,5 +1,6 @@
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import path from 'node:path';
+import { CgroupFiles } from './cgroup-files.ts';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 // Fast enough to see a fork bomb near the limit: under gVisor the sandbox dies tens of milliseconds
@@ -100,10 +101,11 @@ export interface CgroupWatch {
 
 /**
  * Watch the pids cgroup of host process `pid` (the container's init): `onLimit` is called once, the first
- * time the kernel refuses a fork because of the pids limit. Uses inotify on pids.events (the kernel
- * signals changes to it) with a slow poll as a fallback. The memory cgroup is polled for the evidence
- * `memory()` gives, faster near the limit (memoryPollMs). A host where the cgroups cannot be read (a
- * remote engine) yields a watch that never fires and reports nothing.
+ * time the kernel refuses a fork because of the pids limit. pids.events is watched with inotify, which
+ * sees a refusal at once where the kernel signals changes to it (cgroup v2; v1 does not: measured on this
+ * kernel, 6.18), and polled. The memory cgroup is polled for the evidence `memory()` gives, faster near the
+ * limit (memoryPollMs). The files stay open between polls (CgroupFiles). A host where the cgroups cannot
+ * be read (a remote engine) yields a watch that never fires and reports nothing.
  */
 export function watchCgroupLimits(pid: number, onLimit: (refused: number) => void): CgroupWatch {
   let dir: string | undefined;
@@ -121,45 +123,34 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
   let tasks = 0;
   let limit = 0;
   let fired = false;
-  const check = (): void => {
+  const files = new CgroupFiles();
+  const check = (report = true): void => {
     if (file === undefined || dir === undefined) return;
-    try {
-      refused = Math.max(refused, parsePidsEvents(readFileSync(file, 'utf8')));
-      tasks = Math.max(tasks, Number(readFileSync(path.join(dir, 'pids.current'), 'utf8')) || 0);
-      if (limit === 0) limit = Number(readFileSync(path.join(dir, 'pids.max'), 'utf8')) || 0;
-    } catch {
-      return; // The cgroup is gone with the container.
-    }
-    if (refused > 0 && !fired) {
+    // '' once the cgroup is gone with the container: nothing seen lowers what was seen.
+    refused = Math.max(refused, parsePidsEvents(files.read(file)));
+    tasks = Math.max(tasks, Number(files.read(path.join(dir, 'pids.current'))) || 0);
+    if (limit === 0) limit = Number(files.read(path.join(dir, 'pids.max'))) || 0;
+    if (report && refused > 0 && !fired) {
       fired = true;
       onLimit(refused);
     }
   };
 
   const memorySeen = { hits: 0, peak: 0, limit: 0, usage: 0 };
-  // Each file on its own: one the kernel lacks (memory.peak before 5.19, memsw without swap accounting)
-  // must not hide the others.
-  const readOptional = (name: string): string => {
-    try {
-      return readFileSync(name, 'utf8');
-    } catch {
-      return '';
-    }
-  };
   let closed = false;
   // A usual read takes the usage and the first counter file only (the OOM-kill count); the rest (the
   // failcnts, the kernel's high-water mark) every FULL_EVERY polls. Near the limit, polls come every
-  // 10 ms, and the pids counters (inotify sees a refusal at once; polling is the fallback) are still
+  // 10 ms, and the pids counters (on cgroup v1 polling is all there is) are still
   // read every 50 ms: a server whose page cache keeps it above half its limit (v1 counts the cache)
   // costs two reads per poll.
   const checkMemory = (full: boolean): void => {
     if (memory === undefined) return;
-    if (memorySeen.limit === 0) memorySeen.limit = parseBytes(readOptional(memory.limit));
+    if (memorySeen.limit === 0) memorySeen.limit = parseBytes(files.read(memory.limit));
     const counters = full ? memory.counters : memory.counters.slice(0, 1);
-    const hits = counters.reduce((sum, name) => sum + parseMemoryHits(readOptional(name)), 0);
+    const hits = counters.reduce((sum, name) => sum + parseMemoryHits(files.read(name)), 0);
     memorySeen.hits = Math.max(memorySeen.hits, hits);
-    memorySeen.usage = parseBytes(readOptional(memory.usage));
-    const kept = full ? parseBytes(readOptional(memory.peak)) : 0;
+    memorySeen.usage = parseBytes(files.read(memory.usage));
+    const kept = full ? parseBytes(files.read(memory.peak)) : 0;
     memorySeen.peak = Math.max(memorySeen.peak, memorySeen.usage, kept);
   };
   let polls = 0;
@@ -177,7 +168,7 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
   let watcher: FSWatcher | undefined;
   if (file !== undefined) {
     try {
-      watcher = watch(file, { persistent: false }, check);
+      watcher = watch(file, { persistent: false }, () => check());
       watcher.on('error', () => undefined);
     } catch {
       watcher = undefined;
@@ -201,9 +192,13 @@ export function watchCgroupLimits(pid: number, onLimit: (refused: number) => voi
       return { hits: memorySeen.hits, peak: memorySeen.peak, limit: memorySeen.limit };
     },
     close: () => {
+      // The last look while the cgroup may still be there (refused() reads nothing after this); a
+      // refusal seen only now is the verdict's to report: the container has exited.
+      check(false);
       closed = true;
       clearTimeout(timer);
       watcher?.close();
+      files.close();
     },
   };
 }
