@@ -29,11 +29,12 @@ interface ScenarioResult {
   ok: boolean;
 }
 
-/** Run the suite against `url`; returns scenario → result, parsed from the CLI's summary. */
-function runSuite(url: string): Promise<{ results: Map<string, ScenarioResult>; output: string }> {
+/** Run the suite (or one scenario of it) against `url`; its whole output. */
+function runCli(url: string, scenario?: string): Promise<string> {
   const cwd = tmpRoot('conformance'); // the CLI writes results/ into its working directory
+  const which = scenario === undefined ? ['--suite', 'all'] : ['--scenario', scenario];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SUITE_CLI, 'server', '--suite', 'all', '--url', url], {
+    const child = spawn(process.execPath, [SUITE_CLI, 'server', ...which, '--url', url], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,14 +45,50 @@ function runSuite(url: string): Promise<{ results: Map<string, ScenarioResult>; 
     child.once('error', reject);
     child.once('exit', () => {
       clearTimeout(timer);
-      const results = new Map<string, ScenarioResult>();
-      const summary = output.slice(output.indexOf('=== SUMMARY ==='));
-      for (const match of summary.matchAll(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/gmu)) {
-        results.set(match[2]!, { ok: match[1] === '✓', passed: Number(match[3]), failed: Number(match[4]) });
-      }
-      resolve({ results, output });
+      resolve(output);
     });
   });
+}
+
+/** Run the whole suite against `url`; returns scenario → result, parsed from the CLI's summary. */
+async function runSuite(url: string): Promise<{ results: Map<string, ScenarioResult>; output: string }> {
+  const output = await runCli(url);
+  const results = new Map<string, ScenarioResult>();
+  const summary = output.slice(output.indexOf('=== SUMMARY ==='));
+  for (const match of summary.matchAll(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed/gmu)) {
+    results.set(match[2]!, { ok: match[1] === '✓', passed: Number(match[3]), failed: Number(match[4]) });
+  }
+  return { results, output };
+}
+
+/** Run one scenario against `url`, parsed from the CLI's "Passed: P/T, F failed" line. */
+async function runScenario(url: string, scenario: string): Promise<ScenarioResult | undefined> {
+  const match = /^Passed: (\d+)\/(\d+), (\d+) failed/m.exec(await runCli(url, scenario));
+  if (match === null) return undefined;
+  const [passed, total, failed] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return { ok: failed === 0 && passed === total && total > 0, passed, failed };
+}
+
+/**
+ * The reference fixture served directly once failed a scenario that passed before and after (the SDK's
+ * elicitation round trip, once in the CI dry runs of issue 19; 60 runs of it alone all passed). A
+ * scenario the baseline fails is left out of the comparison, so each one is run again on its own, up to
+ * twice: the test can only grow stricter by it. The gateway's results are taken as they are.
+ */
+async function confirmDirectFailures(url: string, results: Map<string, ScenarioResult>): Promise<string[]> {
+  const rerun: string[] = [];
+  for (const [name, first] of results) {
+    if (first.ok) continue;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const again = await runScenario(url, name);
+      if (again?.ok) {
+        results.set(name, again);
+        rerun.push(name);
+        break;
+      }
+    }
+  }
+  return rerun;
 }
 
 const children: ChildProcess[] = [];
@@ -81,8 +118,10 @@ async function startDirect(): Promise<string> {
 
 describe('MCP conformance suite: direct vs through the gateway', () => {
   it('every scenario that passes against the fixture directly passes through the gateway', async () => {
-    const direct = await runSuite(await startDirect());
+    const directUrl = await startDirect();
+    const direct = await runSuite(directUrl);
     expect(direct.results.size, direct.output.slice(-3000)).toBeGreaterThanOrEqual(30);
+    const rerun = await confirmDirectFailures(directUrl, direct.results);
 
     const profile = BWRAP_AVAILABLE ? 'bwrap' : 'none';
     const gw = await startGateway({
@@ -100,7 +139,8 @@ describe('MCP conformance suite: direct vs through the gateway', () => {
       const g = gateway.results.get(name);
       return `${name}: direct ${d.ok ? 'pass' : 'FAIL'} (${d.passed}/${d.passed + d.failed}), gateway ${g === undefined ? 'missing' : g.ok ? 'pass' : 'FAIL'} (${g?.passed ?? 0}/${(g?.passed ?? 0) + (g?.failed ?? 0)})`;
     });
-    process.stderr.write(`conformance (${profile}):\n  ${table.join('\n  ')}\n`);
+    const reruns = rerun.length === 0 ? '' : `\n  passed directly only when run again: ${rerun.join(', ')}`;
+    process.stderr.write(`conformance (${profile}):\n  ${table.join('\n  ')}${reruns}\n`);
     const regressions = [...direct.results]
       .filter(([name, d]) => d.ok && !gateway.results.get(name)?.ok && EXCEPTIONS[name] === undefined)
       .map(([name]) => name);
