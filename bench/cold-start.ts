@@ -3,14 +3,13 @@
 // from /proc) when the answer arrives. `npm run bench` (bench/run.ts) reports the same figure through
 // the SDK client; this one is for A/B runs of two builds in one run.
 // Usage: node bench/cold-start.ts [MODES] [ROUNDS]
-//   MODES: comma-separated; each is a mode of bench/lib/modes.ts, optionally followed by
-//   `:NAME=VALUE` environment entries for that launch, and `:WJS=PATH` for another warden build's
-//   main.js (e.g. direct,bwrap,bwrap:WJS=/tmp/old/dist/cli/main.js,bwrap:MCP_WARDEN_NO_FAST_START=1).
+//   MODES: comma-separated variants (launchForVariant in bench/lib/modes.ts), e.g.
+//   direct,bwrap,bwrap:WJS=/tmp/old/dist/cli/main.js,bwrap:MCP_WARDEN_NO_FAST_START=1.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FS_SERVER, launchFor } from './lib/modes.ts';
+import { FS_SERVER, launchForVariant } from './lib/modes.ts';
 
 const modes = (process.argv[2] ?? 'direct,relay,none,bwrap').split(',');
 const rounds = Number(process.argv[3] ?? 10);
@@ -35,17 +34,9 @@ function cpuMs(pid: number): number {
 }
 
 async function once(mode: string): Promise<{ ms: number; cpu: number }> {
-  const [name = '', ...entries] = mode.split(':');
-  const launch = launchFor(name, spec, '');
-  const extra = Object.fromEntries(
-    entries.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]),
-  );
-  const { WJS: warden, ...env } = { ...launch.env, ...extra } as Record<string, string>;
-  const args = warden
-    ? launch.args.map((a) => (a.endsWith(path.join('dist', 'cli', 'main.js')) ? warden : a))
-    : launch.args;
+  const { command, args, env } = launchForVariant(mode, spec);
   const start = performance.now();
-  const child = spawn(launch.command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.resume();
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.stdin.write(INITIALIZE);

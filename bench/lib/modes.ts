@@ -90,3 +90,21 @@ export function launchFor(mode: Mode, server: ServerSpec, srtSettingsFile: strin
     env: base,
   };
 }
+
+/**
+ * The launch of a mode written as on the A/B benches' command lines: a mode name, optionally followed by
+ * `:NAME=VALUE` environment entries for that launch and `:WJS=PATH` for another warden build's main.js
+ * (e.g. `bwrap:WJS=/tmp/old/dist/cli/main.js:MCP_WARDEN_NO_FAST_START=1`).
+ */
+export function launchForVariant(variant: string, server: ServerSpec): Launch {
+  const [name = '', ...entries] = variant.split(':');
+  const launch = launchFor(name, server, '');
+  const extra = Object.fromEntries(
+    entries.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]),
+  );
+  const { WJS: warden, ...env } = { ...launch.env, ...extra } as Record<string, string>;
+  const args = warden
+    ? launch.args.map((a) => (a.endsWith(path.join('dist', 'cli', 'main.js')) ? warden : a))
+    : launch.args;
+  return { command: launch.command, args, env };
+}
