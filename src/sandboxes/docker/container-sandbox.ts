@@ -59,7 +59,7 @@ export async function launchContainer(
     const stream = (await attached) as unknown as Duplex;
     await container.start();
     const info = await container.inspect();
-    return wrap(container, stream, waited, info.State.Pid, lifeline);
+    return wrap(container, stream, waited, info, lifeline);
   } catch (error) {
     if (container !== undefined) await removeQuietly(container);
     const message = errorMessage(error);
@@ -102,7 +102,7 @@ export async function attachContainer(
     const info = await container.inspect();
     if (info.Name !== `/${expectedName}`) throw new Error(`container ${id.slice(0, 12)} is ${info.Name}`);
     if (!info.State.Running) throw new Error(`container ${id.slice(0, 12)} is ${info.State.Status}`);
-    return wrap(container, stream, waited, info.State.Pid, lifeline, bootStderr);
+    return wrap(container, stream, waited, info, lifeline, bootStderr);
   } catch (error) {
     waited.catch(() => undefined);
     stream.destroy();
@@ -114,10 +114,11 @@ function wrap(
   container: Docker.Container,
   stream: Duplex,
   waited: Promise<{ StatusCode: number }>,
-  pid: number,
+  info: Docker.ContainerInspectInfo,
   lifeline: Lifeline,
   bootStderr?: Buffer,
 ): ContainerSandbox {
+  const pid = info.State.Pid;
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   if (bootStderr !== undefined && bootStderr.length > 0) stderr.write(bootStderr);
@@ -141,10 +142,16 @@ function wrap(
   let limit: ExitInfo['limit'];
   // Set when the stop ladder sends SIGKILL: that 137 is the warden's, whatever memory the server held.
   let stopKilled = false;
-  const pids = watchCgroupLimits(pid, (refused) => {
-    limit ??= { kind: 'pids', detail: `the pids limit refused ${refused} new processes or threads` };
-    void kill('SIGKILL');
-  });
+  // The engine's word on the runtime: a warm container was created by another process.
+  const pace = info.HostConfig.Runtime === 'runc' ? 'relaxed' : 'prompt';
+  const pids = watchCgroupLimits(
+    pid,
+    (refused) => {
+      limit ??= { kind: 'pids', detail: `the pids limit refused ${refused} new processes or threads` };
+      void kill('SIGKILL');
+    },
+    pace,
+  );
 
   let removal: Promise<void> | undefined;
   const remove = (): Promise<void> => {

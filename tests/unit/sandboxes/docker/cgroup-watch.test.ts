@@ -65,6 +65,13 @@ describe('memory cgroup', () => {
     expect(memoryPollMs(500 * 2 ** 20, 0)).toBe(50); // unlimited
   });
 
+  it('reads runc containers four times a second, near the limit too (their evidence stays)', () => {
+    const limit = 128 * 2 ** 20;
+    expect(memoryPollMs(10 * 2 ** 20, limit, 'relaxed')).toBe(250);
+    expect(memoryPollMs(120 * 2 ** 20, limit, 'relaxed')).toBe(250);
+    expect(memoryPollMs(120 * 2 ** 20, limit, 'prompt')).toBe(10);
+  });
+
   it('an OOM kill, or a SIGKILL not the warden’s at or near the memory limit, is the memory limit; nothing else is', () => {
     const limit = 128 * 2 ** 20;
     const seen = (hits: number, peakMiB: number) => ({ hits, peak: peakMiB * 2 ** 20, limit });
