@@ -1,7 +1,8 @@
 // What a wrapped server costs while nobody uses it: the CPU time (utime + stime from /proc) the spawned
-// process uses per second of idle, after `initialize` and a settling pause, modes interleaved, medians
-// of N rounds. For `docker` and `gvisor` this is the warden alone: the container runs under the engine.
-// Usage: node bench/idle-cpu.ts [MODES] [ROUNDS] [SECONDS]
+// process uses per second of idle, after `initialize` and a settling pause (4 s by default; V8's memory
+// reducer runs a few full collections in the first half minute of idle), modes interleaved, medians of
+// N rounds. For `docker` and `gvisor` this is the warden alone: the container runs under the engine.
+// Usage: node bench/idle-cpu.ts [MODES] [ROUNDS] [SECONDS] [SETTLE_SECONDS]
 //   MODES: comma-separated variants (launchForVariant in bench/lib/modes.ts), e.g.
 //   bwrap,docker,docker:WJS=/tmp/old/dist/cli/main.js.
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import { FS_SERVER, launchForVariant } from './lib/modes.ts';
 const modes = (process.argv[2] ?? 'direct,none,bwrap,docker,gvisor').split(',');
 const rounds = Number(process.argv[3] ?? 3);
 const seconds = Number(process.argv[4] ?? 20);
-const SETTLE_MS = 4000;
+const settleMs = Number(process.argv[5] ?? 4) * 1000;
 const root = mkdtempSync(path.join(os.tmpdir(), 'mcp-warden-idle-cpu-'));
 const spec = { script: FS_SERVER, args: [root], env: {}, root };
 const INITIALIZE = `${JSON.stringify({
@@ -40,7 +41,7 @@ async function once(mode: string): Promise<number> {
     child.stdout.once('data', () => resolve());
     void exited.then(() => reject(new Error(`${mode} exited before answering initialize`)));
   });
-  await sleep(SETTLE_MS);
+  await sleep(settleMs);
   const pid = child.pid ?? -1;
   const before = cpuMs(pid);
   await sleep(seconds * 1000);
@@ -60,7 +61,9 @@ try {
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
-console.log(`medians of ${rounds} rounds of ${seconds} s idle (server-filesystem, after initialize)`);
+console.log(
+  `medians of ${rounds} rounds of ${seconds} s idle, ${settleMs / 1000} s after initialize (server-filesystem)`,
+);
 for (const [mode, used] of results) {
   const range = `${Math.min(...used).toFixed(1)}–${Math.max(...used).toFixed(1)}`;
   console.log(`${mode.padEnd(44)} ${median(used).toFixed(1)} ms CPU per second (${range})`);
