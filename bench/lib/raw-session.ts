@@ -30,8 +30,11 @@ export async function openRaw(launch: Launch): Promise<RawSession> {
       const line = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
       pending = [];
       start = nl + 1;
-      // The id is near the start of every response the warden or the servers write.
-      const match = /"id":(\d+)/.exec(line.subarray(0, 200).toString());
+      // The id is near one end of every response: the start in the warden's own, the end in what the
+      // SDK's servers write ({"result":…,"jsonrpc":"2.0","id":1}). Multi-megabyte lines are not scanned.
+      const match =
+        /"id":(\d+)/.exec(line.subarray(0, 200).toString()) ??
+        /"id":(\d+)\}$/.exec(line.subarray(Math.max(0, line.length - 200)).toString());
       const id = match ? Number(match[1]) : -1;
       waiting.get(id)?.(line.length);
       waiting.delete(id);
