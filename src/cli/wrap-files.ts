@@ -74,7 +74,7 @@ export function replaceWithBackup(file: string, previous: string, text: string):
     // None yet.
   }
   try {
-    writeFileAtomic(backup, previous, 0o600);
+    writeFileAtomic(backup, previous, { mode: 0o600 });
   } catch (error) {
     throw fsError(`cannot write the backup ${backup}`, error, {});
   }

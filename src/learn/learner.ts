@@ -166,9 +166,9 @@ export class Learner {
     }
     const files = this.#files;
     try {
-      writeFileAtomic(files.profile, `${JSON.stringify(result.profile, null, 2)}\n`, 0o644);
-      writeFileAtomic(files.reportJson, `${JSON.stringify(result.report, null, 2)}\n`, 0o644);
-      writeFileAtomic(files.reportMd, renderReport(result.report, files.profile), 0o644);
+      writeFileAtomic(files.profile, `${JSON.stringify(result.profile, null, 2)}\n`, { mode: 0o644 });
+      writeFileAtomic(files.reportJson, `${JSON.stringify(result.report, null, 2)}\n`, { mode: 0o644 });
+      writeFileAtomic(files.reportMd, renderReport(result.report, files.profile), { mode: 0o644 });
     } catch (error) {
       throw new WardenError(
         'usage',

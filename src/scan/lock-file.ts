@@ -75,7 +75,7 @@ export function writeLockFile(file: string, lock: LockFile): void {
     prompts: sorted(lock.prompts),
     resources: sorted(lock.resources),
   };
-  writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`, 0o644);
+  writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`, { mode: 0o644 });
 }
 
 /** The tool pins of a lock as the policy context wants them: name → sha256. */

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
 import { fastHashHex } from './fast-hash.ts';
 
 /**
@@ -25,10 +26,12 @@ export function writeCached(dir: string, key: string, value: unknown): void {
   try {
     const file = entryPath(dir, key);
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // Write then rename: a concurrent reader sees the old entry or the new one, never half of one.
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ key, at: Date.now(), value }), { mode: 0o600 });
-    renameSync(tmp, file);
+    // A concurrent reader sees the old entry or the new one, never half of one; not fsynced, a lost
+    // entry is only recomputed.
+    writeFileAtomic(file, JSON.stringify({ key, at: Date.now(), value }), {
+      keepMode: false,
+      durable: false,
+    });
   } catch {
     // A read-only or full cache directory only costs speed.
   }

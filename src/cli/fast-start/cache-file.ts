@@ -1,17 +1,7 @@
-import {
-  closeSync,
-  constants,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
-  utimesSync,
-  writeSync,
-} from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../../errors.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { readOwnFile } from '../../util/own-file.ts';
 
 /** At most this many cached launches are kept (one per configuration); the least recently used go. */
@@ -53,7 +43,7 @@ export function readPrivateFile(file: string): { text: string } | { problem: str
 
 /**
  * Replace `dir`/`name` with `text`: `dir` is created with mode 0700 when missing and must pass
- * privateDirProblem; the text goes to a new 0600 file (O_EXCL, O_NOFOLLOW) renamed over the old one, so
+ * privateDirProblem; the text goes to a new 0600 file renamed over the old one (writeFileAtomic), so
  * a reader sees the old entry or the new one, never half of one, and whatever was at the name (a
  * foreign or wide-open file) is replaced. Then the least recently used entries beyond MAX_ENTRIES are
  * removed. Returns why nothing was written, or undefined. Never throws.
@@ -67,29 +57,9 @@ export function writePrivateFile(dir: string, name: string, text: string): strin
   const problem = privateDirProblem(dir);
   if (problem !== undefined) return problem;
   const file = path.join(dir, name);
-  const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
   try {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    let fd: number;
-    try {
-      fd = openSync(temp, flags, 0o600);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      unlinkSync(temp); // left by a crashed warden with this pid
-      fd = openSync(temp, flags, 0o600);
-    }
-    try {
-      writeSync(fd, text);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
+    writeFileAtomic(file, text, { keepMode: false, durable: false });
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never created.
-    }
     return `cannot write ${file}: ${errorMessage(error)}`;
   }
   pruneEntries(dir);

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { readOwnFile as readOwnedFile } from '../../util/own-file.ts';
 
 /**
@@ -11,9 +11,7 @@ export function readOwnFile(file: string): Buffer | undefined {
   return 'data' in read ? read.data : undefined;
 }
 
-/** Replace `file` by writing a private (0600) temporary file next to it and renaming it over. */
+/** Replace cache entry `file` with a private (0600) one, atomically; not fsynced (a lost entry is a miss). */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, data, { keepMode: false, durable: false });
 }
