@@ -1,29 +1,19 @@
 import {
   chmodSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tmpRoot } from '../../helpers/tmp-root.ts';
 import { writeFileAtomic } from '../../../src/util/atomic-write.ts';
 
 describe('writeFileAtomic', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  const tempDir = (): string => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'atomic-write-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const tempDir = (): string => tmpRoot('atomic-write');
   const mode = (file: string): number => statSync(file).mode & 0o777;
 
   it('writes a new file with the given mode, and keeps an existing file’s mode by default', () => {

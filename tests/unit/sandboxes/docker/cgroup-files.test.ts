@@ -1,19 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tmpRoot } from '../../../helpers/tmp-root.ts';
 import { CgroupFiles } from '../../../../src/sandboxes/docker/cgroup-files.ts';
 
 describe('cgroup files kept open', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  const tempDir = (): string => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cgroup-files-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const tempDir = (): string => tmpRoot('cgroup-files');
 
   it('reads a file’s current text at each read, from one open', () => {
     const file = path.join(tempDir(), 'pids.events');
