@@ -157,10 +157,9 @@ export function watchCgroupLimits(
   const memorySeen = { hits: 0, peak: 0, limit: 0, usage: 0 };
   let closed = false;
   // A usual read takes the usage and the first counter file only (the OOM-kill count); the rest (the
-  // failcnts, the kernel's high-water mark) every FULL_EVERY polls. Near the limit, polls come every
-  // 10 ms, and the pids counters (on cgroup v1 polling is all there is) are still
-  // read every 50 ms: a server whose page cache keeps it above half its limit (v1 counts the cache)
-  // costs two reads per poll.
+  // failcnts, the kernel's high-water mark) every FULL_EVERY polls. Near the limit (prompt pace), polls
+  // come every 10 ms and the pids counters are still read every 50 ms: a server whose page cache keeps
+  // it above half its limit (v1 counts the cache) costs two reads per poll.
   const checkMemory = (full: boolean): void => {
     if (memory === undefined) return;
     if (memorySeen.limit === 0) memorySeen.limit = parseBytes(files.read(memory.limit));
