@@ -52,6 +52,22 @@ export function parseBytes(text: string): number {
   return Number.isFinite(value) && value > 0 && value < 2 ** 62 ? value : 0;
 }
 
+/** The pids cgroup files read (the same names in v1 and v2). */
+interface PidsFiles {
+  /** The refused-fork counter (`max N`). */
+  events: string;
+  current: string;
+  limit: string;
+}
+
+function pidsFiles(dir: string): PidsFiles {
+  return {
+    events: path.join(dir, 'pids.events'),
+    current: path.join(dir, 'pids.current'),
+    limit: path.join(dir, 'pids.max'),
+  };
+}
+
 /** The memory cgroup files read, by hierarchy (v1 `memory` controller, or v2 unified). */
 interface MemoryFiles {
   counters: string[];
@@ -126,28 +142,28 @@ export function watchCgroupLimits(
   onLimit: (refused: number) => void,
   pace: WatchPace = 'prompt',
 ): CgroupWatch {
-  let dir: string | undefined;
+  let pids: PidsFiles | undefined;
   let memory: MemoryFiles | undefined;
   try {
     const procCgroup = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    dir = cgroupDir(procCgroup, 'pids');
+    const pidsDir = cgroupDir(procCgroup, 'pids');
+    if (pidsDir !== undefined) pids = pidsFiles(pidsDir);
     const memoryDir = cgroupDir(procCgroup, 'memory');
     if (memoryDir !== undefined) memory = memoryFiles(memoryDir);
   } catch {
-    dir = undefined;
+    pids = undefined;
   }
-  const file = dir === undefined ? undefined : path.join(dir, 'pids.events');
   let refused = 0;
   let tasks = 0;
   let limit = 0;
   let fired = false;
   const files = new CgroupFiles();
   const check = (report = true): void => {
-    if (file === undefined || dir === undefined) return;
+    if (pids === undefined) return;
     // '' once the cgroup is gone with the container: nothing seen lowers what was seen.
-    refused = Math.max(refused, parsePidsEvents(files.read(file)));
-    tasks = Math.max(tasks, Number(files.read(path.join(dir, 'pids.current'))) || 0);
-    if (limit === 0) limit = Number(files.read(path.join(dir, 'pids.max'))) || 0;
+    refused = Math.max(refused, parsePidsEvents(files.read(pids.events)));
+    tasks = Math.max(tasks, Number(files.read(pids.current)) || 0);
+    if (limit === 0) limit = Number(files.read(pids.limit)) || 0;
     if (report && refused > 0 && !fired) {
       fired = true;
       onLimit(refused);
@@ -183,9 +199,9 @@ export function watchCgroupLimits(
   };
 
   let watcher: FSWatcher | undefined;
-  if (file !== undefined) {
+  if (pids !== undefined) {
     try {
-      watcher = watch(file, { persistent: false }, () => check());
+      watcher = watch(pids.events, { persistent: false }, () => check());
       watcher.on('error', () => undefined);
     } catch {
       watcher = undefined;
@@ -194,7 +210,7 @@ export function watchCgroupLimits(
   check();
   checkMemory(true);
   // Nothing readable (a remote engine): nothing to poll.
-  if (file !== undefined || memory !== undefined) {
+  if (pids !== undefined || memory !== undefined) {
     timer = setTimeout(poll, memoryPollMs(memorySeen.usage, memorySeen.limit, pace));
     timer.unref();
   }
