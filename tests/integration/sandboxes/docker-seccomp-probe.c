@@ -19,15 +19,26 @@
 
 static int first = 1;
 
+/** What in_child returns when a signal ended the child: below every -errno a raw call can give. */
+#define KILLED_BY (-1000L)
+
 static void report(const char *name, long rc) {
-  const char *errname = rc >= 0 ? "ok" : (strerrorname_np(errno) ? strerrorname_np(errno) : "ERR");
+  char killed[32] = "";
+  if (rc <= KILLED_BY) {
+    const char *abbrev = sigabbrev_np((int)(KILLED_BY - rc));
+    snprintf(killed, sizeof killed, "SIG%s", abbrev ? abbrev : "?");
+  }
+  const char *errname = rc >= 0 ? "ok"
+                        : killed[0] ? killed
+                        : (strerrorname_np(errno) ? strerrorname_np(errno) : "ERR");
   printf("%s\"%s\":\"%s\"", first ? "" : ",", name, errname);
   first = 0;
   fflush(stdout);
 }
 
 // Runs `attempt` in a child, so a call the kernel answers with a signal (or that succeeds and changes
-// the process, like clone) cannot end the probe; the child's errno travels back in its exit status.
+// the process, like clone) cannot end the probe; the child's errno travels back in its exit status, a
+// signal that ended it as KILLED_BY - signo.
 static long in_child(long (*attempt)(void)) {
   pid_t pid = fork();
   if (pid < 0) return -1;
@@ -35,7 +46,8 @@ static long in_child(long (*attempt)(void)) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-  errno = WIFEXITED(status) ? WEXITSTATUS(status) - 1 : EINTR;
+  if (WIFSIGNALED(status)) return KILLED_BY - WTERMSIG(status);
+  errno = WEXITSTATUS(status) - 1;
   return -1;
 }
 
@@ -43,9 +55,10 @@ static long in_child(long (*attempt)(void)) {
 // chmod through the i386 entry point (int 0x80 from 64-bit code is checked as a 32-bit call, with
 // i386 numbers: chmod is 15). The path must have a 32-bit address: a static binary's data has one.
 static char low_path[] = "i386-target";
+static long i386_mode = 04755;
 static long i386_chmod(void) {
   long rc;
-  __asm__ volatile("int $0x80" : "=a"(rc) : "a"(15L), "b"((long)(uintptr_t)low_path), "c"(04755L) : "memory");
+  __asm__ volatile("int $0x80" : "=a"(rc) : "a"(15L), "b"((long)(uintptr_t)low_path), "c"(i386_mode) : "memory");
   if (rc < 0) {
     errno = (int)-rc;
     return -1;
@@ -70,6 +83,20 @@ struct open_how_v0 {
 };
 
 int main(int argc, char **argv) {
+#ifdef __x86_64__
+  if (argc == 3 && strcmp(argv[1], "--i386-host") == 0) {
+    if (chdir(argv[2]) != 0) {
+      perror(argv[2]);
+      return 2;
+    }
+    close(open("i386-target", O_CREAT | O_WRONLY, 0644));
+    i386_mode = 0644;
+    printf("{");
+    report("i386_chmod_plain", in_child(i386_chmod));
+    printf("}\n");
+    return 0;
+  }
+#endif
   if (argc < 2 || chdir(argv[1]) != 0) {
     fprintf(stderr, "usage: docker-seccomp-probe DIR\n");
     return 2;
