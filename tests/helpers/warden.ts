@@ -349,7 +349,11 @@ export async function initializeRaw(warden: RawWarden, id: number | string = 0):
     capabilities: {},
     clientInfo: { name: 'mcp-warden-e2e-raw', version: '1.0.0' },
   });
-  expect(response.error, `initialize failed; stderr: ${warden.stderr()}`).toBeUndefined();
+  // The error first: reports that keep only the start of the message (the attack matrix) still say why.
+  expect(
+    response.error,
+    `initialize failed: ${JSON.stringify(response.error)}; stderr: ${warden.stderr()}`,
+  ).toBeUndefined();
   warden.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return response;
 }

@@ -216,16 +216,18 @@ export const MCP_CASES: AttackCase[] = [
     action: {
       kind: 'custom',
       run: async (ctx, api) => {
-        const warden = await api.warden({ extraArgs: ['--timeout', '500'] });
+        // The timeout covers initialize too, which a gVisor server answers ~0.5 s after its start on an
+        // idle machine: 500 ms here failed under CI's load before the case even began.
+        const warden = await api.warden({ extraArgs: ['--timeout', '3000'] });
         const slow = (file: string, delayMs: number): object => ({
           name: 'read_file_slow',
           arguments: { path: path.join(ctx.root, file), delayMs },
         });
-        const first = await warden.request('reused', 'tools/call', slow('ok.txt', 1500), 10_000);
+        const first = await warden.request('reused', 'tools/call', slow('ok.txt', 4000), 15_000);
         if (first.error?.data?.rule !== 'request.timeout')
           return `first: ${JSON.stringify(first).slice(0, 200)}`;
         await new Promise((resolve) => setTimeout(resolve, 600)); // the old answer is due in ~400 ms
-        const second = await warden.request('reused', 'tools/call', slow('sub/inner.txt', 3000), 10_000);
+        const second = await warden.request('reused', 'tools/call', slow('sub/inner.txt', 6000), 15_000);
         // Either refused (the id is still owed an answer) or timed out; never the old request's answer.
         if (JSON.stringify(second).includes('fine'))
           return `the old request's answer was delivered for the new one: ${JSON.stringify(second).slice(0, 200)}`;
