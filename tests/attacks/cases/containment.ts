@@ -603,7 +603,9 @@ export const CONTAINMENT_CASES: AttackCase[] = [
     action: {
       kind: 'custom',
       run: async (ctx, api) => {
-        const warden = await api.warden({ extraArgs: ['--timeout', '1500'] });
+        // The timeout covers initialize too: a gVisor server under CI load needs well over 0.5 s to
+        // answer it (mcp.client-reuses-abandoned-id failed that way at 500 ms).
+        const warden = await api.warden({ extraArgs: ['--timeout', '3000'] });
         const body = Buffer.from(JSON.stringify({ op: 'spin', ms: 60_000 })).toString('base64');
         const started = Date.now();
         const reply = await warden.request(
