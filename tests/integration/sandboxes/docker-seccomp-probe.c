@@ -55,16 +55,17 @@ static long in_child(long (*attempt)(void)) {
 // chmod through the i386 entry point (int 0x80 from 64-bit code is checked as a 32-bit call, with
 // i386 numbers: chmod is 15). The path must have a 32-bit address: a static binary's data has one.
 static char low_path[] = "i386-target";
-static long i386_mode = 04755;
-static long i386_chmod(void) {
+static long i386_chmod_mode(long mode) {
   long rc;
-  __asm__ volatile("int $0x80" : "=a"(rc) : "a"(15L), "b"((long)(uintptr_t)low_path), "c"(i386_mode) : "memory");
+  __asm__ volatile("int $0x80" : "=a"(rc) : "a"(15L), "b"((long)(uintptr_t)low_path), "c"(mode) : "memory");
   if (rc < 0) {
     errno = (int)-rc;
     return -1;
   }
   return rc;
 }
+static long i386_chmod(void) { return i386_chmod_mode(04755); }
+static long i386_chmod_plain(void) { return i386_chmod_mode(0644); }
 #endif
 
 static long clone_newuser(void) {
@@ -90,9 +91,8 @@ int main(int argc, char **argv) {
       return 2;
     }
     close(open("i386-target", O_CREAT | O_WRONLY, 0644));
-    i386_mode = 0644;
     printf("{");
-    report("i386_chmod_plain", in_child(i386_chmod));
+    report("i386_chmod_plain", in_child(i386_chmod_plain));
     printf("}\n");
     return 0;
   }
