@@ -1,102 +1,34 @@
-import type { Readable, Writable } from 'node:stream';
-import type { Logger } from 'pino';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { Profile } from '../config/profile-schema.ts';
 import { decide } from '../policy/decide.ts';
 import { learnTools } from '../policy/tool-info.ts';
-import type {
-  Direction,
-  PolicyContext,
-  RuleId,
-  SessionView,
-  ToolsReview,
-  Verdict,
-  WithheldDefinition,
-} from '../policy/types.ts';
+import type { RuleId, Verdict } from '../policy/types.ts';
 import { idKey, type JsonRpcId, type JsonRpcMessage } from '../protocol/json-rpc.ts';
 import { LineFramer } from '../protocol/line-framer.ts';
 import { parseLine } from '../protocol/parse-line.ts';
 import { encodeLine, policyError, terminatedError } from '../protocol/wire-errors.ts';
-import type { Backend, Sandbox, SandboxPlan } from '../sandboxes/types.ts';
+import type { ExitInfo } from '../sandboxes/types.ts';
 import { Approvals } from './approvals.ts';
 import { LineWriter } from './client-writer.ts';
+import { HandshakeReplay } from './handshake-replay.ts';
+import { type ExpiredRequest, RequestTimeouts } from './request-timeouts.ts';
 import { SandboxLink } from './sandbox-link.ts';
+import { auditStop, judgeExit, reportStartupFailure } from './sandbox-exit.ts';
+import { type AuditedVerdict, auditToolsReview, auditVerdict, auditWithheld } from './session-audit.ts';
 import { SessionState } from './session-state.ts';
-import type { SessionTap } from './session-tap.ts';
-import { startupHint } from './startup-hint.ts';
+import {
+  EXIT_BREACH,
+  EXIT_OK,
+  EXIT_STARTUP,
+  EXIT_UNAVAILABLE,
+  MAX_OWN_PENDING_TO_CLIENT,
+  maxPendingToServer,
+  type SessionOptions,
+} from './session-options.ts';
 import { StrayOutput } from './stray-output.ts';
+import { ToolsRelist } from './tools-relist.ts';
 
-/** Exit statuses of a session (DESIGN.md). */
-export const EXIT_OK = 0;
-export const EXIT_BREACH = 70;
-/** The sandbox could not be started (the CLI exits 69, backend unavailable). */
-export const EXIT_UNAVAILABLE = 69;
-/** The server exited during start-up (before it answered initialize): its set-up is broken. */
-export const EXIT_STARTUP = 71;
-
-/** A burst of stray lines ends after this long without another one (then it is audited). */
-const STRAY_BURST_MS = 1000;
-
-export interface SessionOptions {
-  sessionId: string;
-  profile: Profile;
-  backend: Backend;
-  plan: SandboxPlan;
-  policy: PolicyContext;
-  audit: AuditLog;
-  logger: Logger;
-  clientIn: Readable;
-  clientOut: Writable;
-  /** Where the server's stderr goes (the warden's stderr). */
-  serverLog: Writable;
-  /** The user's server command as given (for the audit log). */
-  command: string[];
-  /** How approval prompts name the server (the gateway's server name); default: the command. */
-  serverLabel?: string;
-  /** The first sandbox, when the caller launched it early; later generations are launched here. */
-  firstSandbox?: Promise<Sandbox>;
-  /**
-   * Called once when the session starts to end, before its sandbox is stopped: a client writer that
-   * holds writes back while its client is not reading (the gateway's) must stop holding them, or the
-   * server could not finish and the final flush would wait on a client that may never read again.
-   */
-  onEnding?: () => void;
-  /** Sees every message and verdict (run --record); undefined: nothing observes the session. */
-  tap?: SessionTap;
-  /**
-   * Called with every client message the policy decided, its verdict, and the session's view and
-   * policy context at that moment (`mcp-warden learn` reads paths as the policy anchored them, which
-   * needs the tools' schemas from the view). Must not throw nor keep `state`. Undefined: none.
-   */
-  observe?: (message: JsonRpcMessage, verdict: Verdict, state: SessionView, ctx: PolicyContext) => void;
-}
+export { EXIT_BREACH, EXIT_OK, EXIT_STARTUP, EXIT_UNAVAILABLE, type SessionOptions };
 
 type Phase = 'running' | 'down' | 'ending' | 'ended';
-
-/**
- * The warden's own tools/list after notifications/tools/list_changed: none in flight (`idle`), one in
- * flight, or one in flight and another due when it settles (`again`, however many notices came).
- */
-type Relist = 'idle' | 'in-flight' | 'again';
-
-/**
- * Most bytes that may wait for the server to read its stdin before it counts as not reading. Client
- * lines stop being read while the server's stdin is full (LineWriter back-pressure) and the warden's
- * own writes are bounded (one re-list, cancellations skipped while full), so an honest flow never
- * holds more than about one client message, the handshake replay and a chunk: twice the client message
- * cap plus a margin. Past it the server is killed rather than letting the warden's memory grow.
- */
-function maxPendingToServer(clientMessageBytes: number): number {
-  return 2 * clientMessageBytes + 1024 * 1024;
-}
-
-/**
- * Most bytes of the warden's own answers (denials, timeouts, -32002) that may wait for a client that is
- * not reading before the warden stops reading that client's messages (until it reads again). Server
- * output never counts: while the client's output is full the sandbox's stdout is paused instead, and
- * client messages keep flowing to the server.
- */
-const MAX_OWN_PENDING_TO_CLIENT = 1024 * 1024;
 
 /**
  * One mediated session: client ⇄ framing ⇄ policy ⇄ sandbox. Owns the sandbox's whole lifecycle.
@@ -110,17 +42,9 @@ export class Session {
   #link: SandboxLink | undefined;
   #generation = 0;
   #phase: Phase = 'running';
-  /** The client's initialize request as forwarded, replayed to a restarted sandbox. */
-  #initialize: { id: JsonRpcId; raw: Buffer } | undefined;
-  #sawInitialized = false;
-  /** Client lines waiting for a restarted sandbox to finish its replayed handshake. */
-  #queue: Buffer[] = [];
-  /** The single request-timeout timer (see #armTimeouts). */
-  #timeoutTimer: NodeJS.Timeout | undefined;
-  #replaying = false;
-  /** Internal tools/list requests sent after notifications/tools/list_changed. */
-  #relists = 0;
-  #relist: Relist = 'idle';
+  readonly #replay = new HandshakeReplay();
+  readonly #timeouts: RequestTimeouts;
+  readonly #relist: ToolsRelist;
   /** Why the warden is stopping the current sandbox (for its sandbox.stop event). */
   #stopReason = '';
   /** The current sandbox answered initialize: until then, its exit is a start-up failure. */
@@ -128,7 +52,6 @@ export class Session {
   readonly #stray: StrayOutput;
   /** policy.approve: calls held while the user is asked through the client. */
   readonly #approvals: Approvals;
-  #strayTimer: NodeJS.Timeout | undefined;
   /** A breach told before the sandbox was linked (see breach()). */
   #deferredBreach: { rule: RuleId; reason: string } | undefined;
   #resolveDone!: (code: number) => void;
@@ -138,7 +61,20 @@ export class Session {
     this.#o = options;
     this.#toClient = new LineWriter(options.clientOut);
     this.#toClient.holdOwnWrites(options.clientIn, MAX_OWN_PENDING_TO_CLIENT);
-    this.#stray = new StrayOutput(options.profile.policy.strayOutput);
+    this.#stray = new StrayOutput(options.profile.policy.strayOutput, (burst) =>
+      options.audit.write({ event: 'protocol.stray-output', ...burst }),
+    );
+    this.#timeouts = new RequestTimeouts(
+      this.#state,
+      options.profile.policy.limits.requestTimeoutMs,
+      (request) => this.#onRequestTimeout(request),
+    );
+    this.#relist = new ToolsRelist((id) => {
+      this.#timeouts.track(id, 'tools/list', undefined, true);
+      const line = encodeLine({ jsonrpc: '2.0', id, method: 'tools/list' });
+      this.#o.tap?.own('server', line);
+      this.#toServer(line);
+    });
     this.#approvals = new Approvals({
       policy: options.policy,
       state: this.#state,
@@ -213,7 +149,7 @@ export class Session {
     this.#approvals.close((id) =>
       this.#writeOwn(encodeLine(terminatedError(id, rule, `session ended: ${reason}`))),
     );
-    this.#auditStrayBurst();
+    this.#stray.closeBurst();
     await this.#toClient.flush();
     this.#o.audit.write({ event: 'session.end', reason, exitCode });
     this.#phase = 'ended';
@@ -238,33 +174,10 @@ export class Session {
       },
       onExit: (info) => {
         const expected = this.#link !== link || this.#phase !== 'running';
-        const startup = !expected && !this.#started && !info.limit;
-        this.#o.audit.write({
-          event: 'sandbox.stop',
-          pid: link.pid,
-          code: info.code,
-          signal: info.signal,
-          reason: expected
-            ? this.#stopReason
-            : startup
-              ? 'the server exited during start-up'
-              : 'the server exited on its own',
-          ...(info.limit ? { limit: info.limit.kind, detail: info.limit.detail } : {}),
-        });
-        if (expected) return;
-        if (startup) {
-          this.#startupFailed(link, info);
-          return;
-        }
-        if (info.limit) {
-          this.#serverBreach(
-            'sandbox.limit',
-            `server stopped by its ${info.limit.kind} limit: ${info.limit.detail}`,
-          );
-          return;
-        }
-        const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-        this.#serverBreach('sandbox.exited', `server exited with ${how}`);
+        const exit = judgeExit(info, expected, this.#started);
+        auditStop(this.#o.audit, link.pid, info, exit, this.#stopReason);
+        if (exit.kind === 'startup') this.#startupFailed(link, info);
+        else if (exit.kind === 'breach') this.#serverBreach(exit.rule, exit.reason);
       },
     });
     this.#link = link;
@@ -302,13 +215,13 @@ export class Session {
     const { kind, message } = parsed.message;
     if (kind === 'request') {
       if (message.method === 'tools/call' && this.#approvals.screen(message, out)) return;
-      this.#trackClientRequest(message.id, message.method, toolName(message.params));
+      this.#timeouts.track(message.id, message.method, toolName(message.params));
       if (message.method === 'initialize') {
-        this.#initialize = { id: message.id, raw: out };
+        this.#replay.noteInitialize(out);
         this.#approvals.noteClientInitialize(message.params);
       }
     } else if (kind === 'notification') {
-      if (message.method === 'notifications/initialized') this.#sawInitialized = true;
+      if (message.method === 'notifications/initialized') this.#replay.noteInitialized();
       // A held call the client gave up on: the server never saw it, so neither does the cancel.
       if (
         message.method === 'notifications/cancelled' &&
@@ -346,7 +259,7 @@ export class Session {
       this.#writeOwn(encodeLine(terminatedError(id, 'sandbox.exited', 'session ended: approved too late')));
       return;
     }
-    this.#trackClientRequest(id, 'tools/call', tool.slice(0, 128));
+    this.#timeouts.track(id, 'tools/call', tool.slice(0, 128));
     this.#toServer(line);
   }
 
@@ -359,40 +272,12 @@ export class Session {
     this.#toClient.writeOwn(line);
   }
 
-  #trackClientRequest(id: JsonRpcId, method: string, tool: string | undefined, internal = false): void {
-    const deadline = performance.now() + this.#o.profile.policy.limits.requestTimeoutMs;
-    this.#state.trackClientRequest({ id, method, tool, deadline, internal });
-    this.#armTimeouts();
-  }
-
-  /**
-   * One timer for all request timeouts, armed for the oldest in-flight request (a timer per request
-   * cost more than the rest of the bookkeeping). Settled requests simply leave the map; when the timer
-   * fires it answers what has expired and re-arms for the next oldest.
-   */
-  #armTimeouts(): void {
-    if (this.#timeoutTimer !== undefined) return;
-    const next = this.#state.nextDeadline();
-    if (next === undefined) return;
-    this.#timeoutTimer = setTimeout(this.#expireRequests, Math.max(0, next - performance.now()));
-    this.#timeoutTimer.unref();
-  }
-
-  readonly #expireRequests = (): void => {
-    this.#timeoutTimer = undefined;
-    const timeoutMs = this.#o.profile.policy.limits.requestTimeoutMs;
-    for (const { id, method, tool } of [...this.#state.expired(performance.now())]) {
-      this.#onRequestTimeout(id, method, tool, timeoutMs);
-    }
-    this.#armTimeouts();
-  };
-
-  #onRequestTimeout(id: JsonRpcId, method: string, tool: string | undefined, timeoutMs: number): void {
-    const reason = `no answer from the server within ${timeoutMs} ms`;
-    if (method === 'tools/list' && this.#state.clientInFlight.get(idKey(id))?.internal) {
+  #onRequestTimeout({ id, method, tool, internal }: ExpiredRequest): void {
+    const reason = `no answer from the server within ${this.#timeouts.timeoutMs} ms`;
+    if (internal && method === 'tools/list') {
       // The warden's own request (re-listing tools): nobody to answer, just stop waiting.
       this.#state.abandon(id);
-      this.#relistSettled();
+      this.#relist.settled(this.#phase === 'running');
       return;
     }
     this.#audit('client', { action: 'deny', rule: 'request.timeout', reason }, method, tool);
@@ -406,15 +291,15 @@ export class Session {
     );
   }
 
-  /** Forward to the sandbox; while it restarts, queue. */
+  /** Forward to the sandbox; while it restarts, hold. */
   #toServer(line: Buffer): void {
     if (this.#phase === 'down') {
-      this.#queue.push(line);
+      this.#replay.hold(line);
       void this.#restart();
       return;
     }
-    if (this.#replaying) {
-      this.#queue.push(line);
+    if (this.#replay.holding) {
+      this.#replay.hold(line);
       return;
     }
     this.#writeToSandbox(line);
@@ -469,7 +354,7 @@ export class Session {
       this.#serverBreach(parsed.rule, `server sent an invalid message: ${parsed.reason}`);
       return;
     }
-    this.#auditStrayBurst();
+    this.#stray.closeBurst();
     const verdict = decide(
       { direction: 'server', message: parsed.message, bytes: line.length, text: parsed.text },
       this.#state,
@@ -493,8 +378,11 @@ export class Session {
         this.#state.abandoned.delete(idKey(message.id));
       return;
     }
-    if (verdict.tools) this.#applyToolsReview(verdict.tools);
-    if (verdict.withheld) this.#auditWithheld(verdict.withheld);
+    if (verdict.tools) {
+      auditToolsReview(this.#o.audit, this.#state, verdict.tools);
+      this.#state.applyToolsReview(verdict.tools);
+    }
+    if (verdict.withheld) auditWithheld(this.#o.audit, verdict.withheld);
     if (kind === 'result' || kind === 'error') {
       const request = message.id === null ? undefined : this.#state.settleClientRequest(message.id);
       if (request?.method === 'initialize') {
@@ -505,13 +393,14 @@ export class Session {
         this.#state.learnTools(learnTools(message.result));
       if (request?.internal) {
         if (request.method === 'initialize') this.#finishReplay();
-        else if (request.method === 'tools/list') this.#relistSettled();
+        else if (request.method === 'tools/list') this.#relist.settled(this.#phase === 'running');
         return;
       }
     } else if (kind === 'request') {
       this.#state.serverInFlight.set(idKey(message.id), { id: message.id, method: message.method });
     } else if (message.method === 'notifications/tools/list_changed') {
-      this.#relistTools();
+      const guards = this.#o.policy.policy.guards;
+      if (guards.pinTools || guards.poisonedTools !== 'off') this.#relist.notice();
     }
     if (verdict.guarded) {
       this.#o.audit.write({
@@ -534,7 +423,7 @@ export class Session {
   #onStrayLine(bytes: number): void {
     const { started, over } = this.#stray.add(bytes);
     if (over) {
-      this.#auditStrayBurst();
+      this.#stray.closeBurst();
       this.#serverBreach('protocol.stray-output', this.#stray.describeOver());
       return;
     }
@@ -544,20 +433,6 @@ export class Session {
         'the server printed a non-JSON line on stdout: dropped (stdout is for JSON-RPC; log to stderr)',
       );
     }
-    // One timer per burst, re-armed by nothing: a burst is audited at most STRAY_BURST_MS after it
-    // began, or earlier when a valid message or the end of the session closes it.
-    if (this.#strayTimer === undefined) {
-      this.#strayTimer = setTimeout(() => this.#auditStrayBurst(), STRAY_BURST_MS);
-      this.#strayTimer.unref();
-    }
-  }
-
-  /** Close the open burst of stray lines, if any, with its one audit event. */
-  #auditStrayBurst(): void {
-    clearTimeout(this.#strayTimer);
-    this.#strayTimer = undefined;
-    const burst = this.#stray.takeBurst();
-    if (burst) this.#o.audit.write({ event: 'protocol.stray-output', ...burst });
   }
 
   /**
@@ -565,20 +440,8 @@ export class Session {
    * library, a read-only path, no network), not an attack: say so with its last stderr lines and a
    * hint, answer what is in flight, and end with EXIT_STARTUP (or wait to restart).
    */
-  #startupFailed(link: SandboxLink, info: { code: number | null; signal: string | null }): void {
-    const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-    const reason = `server exited during start-up with ${how}`;
-    const stderr = link.stderrTail();
-    const hint = startupHint(stderr);
-    this.#o.audit.write({
-      event: 'sandbox.startup-failed',
-      pid: link.pid,
-      code: info.code,
-      signal: info.signal,
-      stderr,
-      ...(hint === undefined ? {} : { hint }),
-    });
-    this.#o.serverLog.write(describeStartupFailure(reason, stderr, hint));
+  #startupFailed(link: SandboxLink, info: ExitInfo): void {
+    const reason = reportStartupFailure(this.#o.audit, this.#o.serverLog, link, info);
     this.#stopReason = reason;
     this.#answerInFlight('sandbox.exited', reason);
     if (this.#o.profile.onServerBreach === 'restart') {
@@ -587,58 +450,6 @@ export class Session {
       return;
     }
     void this.end(reason, EXIT_STARTUP, false);
-  }
-
-  /** One audit event per prompt, resource, template or instructions the policy kept from the client. */
-  #auditWithheld(withheld: readonly WithheldDefinition[]): void {
-    for (const { kind, name, rule, reason } of withheld) {
-      this.#o.audit.write({ event: 'definition.withheld', kind, name, rule, reason });
-    }
-  }
-
-  /** Record a tools/list review; every newly withheld tool is one audit event. */
-  #applyToolsReview(review: ToolsReview): void {
-    for (const [tool, why] of review.withhold) {
-      if (this.#state.withheld.get(tool)?.reason === why.reason) continue;
-      this.#o.audit.write({ event: 'tool.withheld', tool, rule: why.rule, reason: why.reason });
-    }
-    for (const [tool, sha256] of review.pin) {
-      if (!this.#state.pins.has(tool)) this.#o.audit.write({ event: 'tool.pinned', tool, sha256 });
-    }
-    this.#state.applyToolsReview(review);
-  }
-
-  /**
-   * The server says its tools changed: list them ourselves at once so a changed definition is checked
-   * against the pins (and the tool withheld) even if the client never lists again. The answer is
-   * reviewed like any tools/list result and not forwarded.
-   */
-  #relistTools(): void {
-    const guards = this.#o.policy.policy.guards;
-    if (!guards.pinTools && guards.poisonedTools === 'off') return;
-    // At most one re-list in flight: notices that come meanwhile are coalesced into one more after it,
-    // so a server flooding list_changed (and not reading its stdin) cannot queue requests without end.
-    if (this.#relist !== 'idle') {
-      this.#relist = 'again';
-      return;
-    }
-    this.#sendRelist();
-  }
-
-  #sendRelist(): void {
-    this.#relist = 'in-flight';
-    const id = `mcp-warden-relist-${++this.#relists}`;
-    this.#trackClientRequest(id, 'tools/list', undefined, true);
-    const line = encodeLine({ jsonrpc: '2.0', id, method: 'tools/list' });
-    this.#o.tap?.own('server', line);
-    this.#toServer(line);
-  }
-
-  /** The re-list in flight was answered or timed out: send the one that was asked for meanwhile. */
-  #relistSettled(): void {
-    const again = this.#relist === 'again';
-    this.#relist = 'idle';
-    if (again && this.#phase === 'running') this.#sendRelist();
   }
 
   /**
@@ -679,7 +490,7 @@ export class Session {
   }
 
   #answerInFlight(rule: RuleId, reason: string): void {
-    this.#relist = 'idle'; // the re-list in flight, if any, died with the sandbox
+    this.#relist.reset();
     for (const request of this.#state.drainInFlight()) {
       if (!request.internal) this.#writeOwn(encodeLine(terminatedError(request.id, rule, reason)));
     }
@@ -690,50 +501,35 @@ export class Session {
   async #restart(): Promise<void> {
     if (this.#phase !== 'down') return;
     this.#phase = 'running';
-    // Everything the client sends from now until the new sandbox has its handshake goes to the queue:
-    // there is no sandbox to write to while it starts.
-    this.#replaying = true;
+    // Everything the client sends from now until the new sandbox has its handshake is held: there is
+    // no sandbox to write to while it starts.
+    this.#replay.startHolding();
     this.#o.logger.info('restarting the sandbox');
     try {
       await this.#startSandbox();
     } catch (error) {
       this.#o.logger.error({ err: error }, 'sandbox restart failed');
       this.#phase = 'down';
-      this.#replaying = false;
-      const queued = this.#queue;
-      this.#queue = [];
-      for (const line of queued) this.#answerQueued(line, 'sandbox restart failed');
+      for (const line of this.#replay.abort()) this.#answerHeld(line, 'sandbox restart failed');
       return;
     }
-    if (!this.#initialize) {
-      this.#replaying = false;
-      this.#flushQueue();
+    const replay = this.#replay.replay(this.#generation);
+    if (!replay) {
+      this.#finishReplay();
       return;
     }
-    // Replay the handshake under an id the client never used; its answer is swallowed.
-    const replayId = `mcp-warden-replay-${this.#generation}`;
-    const request = JSON.parse(this.#initialize.raw.toString('utf8')) as Record<string, unknown>;
-    this.#trackClientRequest(replayId, 'initialize', undefined, true);
-    const line = encodeLine({ ...request, id: replayId });
-    this.#o.tap?.own('server', line);
-    this.#link?.write(line);
+    // The client's handshake, replayed under an id the client never used; its answer is swallowed.
+    this.#timeouts.track(replay.id, 'initialize', undefined, true);
+    this.#o.tap?.own('server', replay.line);
+    this.#link?.write(replay.line);
   }
 
+  /** Client lines held during the restart (not the server's doing): written as before, unchecked. */
   #finishReplay(): void {
-    this.#replaying = false;
-    if (this.#sawInitialized)
-      this.#link?.write(encodeLine({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-    this.#flushQueue();
+    for (const line of this.#replay.finish()) this.#link?.write(line);
   }
 
-  #flushQueue(): void {
-    const queued = this.#queue;
-    this.#queue = [];
-    // Client lines held during the restart (not the server's doing): written as before, unchecked.
-    for (const line of queued) this.#link?.write(line);
-  }
-
-  #answerQueued(line: Buffer, reason: string): void {
+  #answerHeld(line: Buffer, reason: string): void {
     const parsed = parseLine(line, { maxDepth: this.#o.profile.policy.limits.maxDepth });
     if (parsed.ok && parsed.message.kind === 'request') {
       this.#state.settleClientRequest(parsed.message.message.id);
@@ -741,38 +537,9 @@ export class Session {
     }
   }
 
-  // ---- audit -----------------------------------------------------------------------------------
-
-  #audit(
-    direction: Direction,
-    verdict: { action: 'deny' | 'kill'; rule: RuleId; reason: string; detail?: string },
-    method?: string,
-    tool?: string,
-  ): void {
-    this.#o.audit.write({
-      event: 'verdict',
-      direction,
-      action: verdict.action,
-      rule: verdict.rule,
-      reason: verdict.reason,
-      ...(method === undefined ? {} : { method }),
-      ...(tool === undefined ? {} : { tool }),
-      ...(verdict.detail === undefined ? {} : { detail: verdict.detail }),
-    });
+  #audit(direction: 'client' | 'server', verdict: AuditedVerdict, method?: string, tool?: string): void {
+    auditVerdict(this.#o.audit, direction, verdict, method, tool);
   }
-}
-
-/** The start-up failure as the user reads it on stderr: what happened, the server's last words, the fix. */
-function describeStartupFailure(reason: string, stderr: readonly string[], hint: string | undefined): string {
-  const lines = [`mcp-warden: ${reason}`];
-  if (stderr.length > 0) {
-    lines.push('  its last stderr lines:');
-    for (const line of stderr) lines.push(`  | ${line}`);
-  } else {
-    lines.push('  it wrote nothing to stderr');
-  }
-  if (hint !== undefined) lines.push(`  hint: ${hint}`);
-  return `${lines.join('\n')}\n`;
 }
 
 function requestIdOf(params: unknown): unknown {

@@ -38,3 +38,20 @@ const HINTS: ReadonlyArray<{ pattern: RegExp; hint: string }> = [
     hint: 'the server was denied access to a path: check that each --root is readable (and writable without :ro) by the user the sandbox runs as; `mcp-warden explain` shows who that is',
   },
 ];
+
+/** The start-up failure as the user reads it on stderr: what happened, the server's last words, the fix. */
+export function describeStartupFailure(
+  reason: string,
+  stderr: readonly string[],
+  hint: string | undefined,
+): string {
+  const lines = [`mcp-warden: ${reason}`];
+  if (stderr.length > 0) {
+    lines.push('  its last stderr lines:');
+    for (const line of stderr) lines.push(`  | ${line}`);
+  } else {
+    lines.push('  it wrote nothing to stderr');
+  }
+  if (hint !== undefined) lines.push(`  hint: ${hint}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,3 +1,6 @@
+/** A burst of stray lines ends after this long without another one (then it is audited). */
+const STRAY_BURST_MS = 1000;
+
 /** The stray-output budget of one session (policy.strayOutput). */
 export interface StrayLimits {
   lines: number;
@@ -14,18 +17,23 @@ export interface StrayBurst {
 
 /**
  * Counts the non-JSON lines a server prints on stdout. Lines come in bursts (a banner, a debug dump):
- * each burst is audited once, so a chatty server does not flood the audit log, and the session totals
- * are held against the flood limit, so a server cannot print without end either.
+ * each burst is reported once (`onBurst`, the session audits it), so a chatty server does not flood
+ * the audit log, and the session totals are held against the flood limit, so a server cannot print
+ * without end either. A burst ends at most STRAY_BURST_MS after it began (one timer per burst, re-armed
+ * by nothing), or earlier when the session calls closeBurst() (a valid message, the end).
  */
 export class StrayOutput {
   readonly #limits: StrayLimits;
+  readonly #onBurst: (burst: StrayBurst) => void;
   #totalLines = 0;
   #totalBytes = 0;
   #burstLines = 0;
   #burstBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(limits: StrayLimits) {
+  constructor(limits: StrayLimits, onBurst: (burst: StrayBurst) => void) {
     this.#limits = limits;
+    this.#onBurst = onBurst;
   }
 
   /**
@@ -33,6 +41,10 @@ export class StrayOutput {
    * @returns `started` when it opens a new burst, `over` when the session is now past its budget.
    */
   add(bytes: number): { started: boolean; over: boolean } {
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.closeBurst(), STRAY_BURST_MS);
+      this.#timer.unref();
+    }
     const started = this.#burstLines === 0;
     this.#burstLines++;
     this.#burstBytes += bytes;
@@ -50,9 +62,11 @@ export class StrayOutput {
     );
   }
 
-  /** End the current burst: its counts, or undefined when no burst is open. */
-  takeBurst(): StrayBurst | undefined {
-    if (this.#burstLines === 0) return undefined;
+  /** End the current burst, if one is open, and report it. */
+  closeBurst(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#burstLines === 0) return;
     const burst = {
       lines: this.#burstLines,
       bytes: this.#burstBytes,
@@ -61,6 +75,6 @@ export class StrayOutput {
     };
     this.#burstLines = 0;
     this.#burstBytes = 0;
-    return burst;
+    this.#onBurst(burst);
   }
 }
