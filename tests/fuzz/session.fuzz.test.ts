@@ -67,7 +67,10 @@ class FakeSandbox implements Sandbox {
   stop(): Promise<ExitInfo> {
     if (!this.#stopped) {
       this.#stopped = true;
+      // Both pipes close as a real sandbox's do, or the link would wait out its 250 ms fallback for
+      // stderr on every run.
       this.stdout.end();
+      this.stderr.end();
       this.#exit({ code: null, signal: 'SIGKILL' });
     }
     return this.exited;
