@@ -274,6 +274,13 @@ export class Session {
 
   #onRequestTimeout({ id, method, tool, internal }: ExpiredRequest): void {
     const reason = `no answer from the server within ${this.#timeouts.timeoutMs} ms`;
+    if (internal && method === 'initialize') {
+      // The replayed handshake of a restarted sandbox: it will not serve, and the client's lines are
+      // held behind it. Stop it; the next request starts another.
+      this.#state.settleClientRequest(id);
+      this.#serverBreach('request.timeout', `the restarted server did not answer initialize: ${reason}`);
+      return;
+    }
     if (internal && method === 'tools/list') {
       // The warden's own request (re-listing tools): nobody to answer, just stop waiting.
       this.#state.abandon(id);
@@ -445,8 +452,7 @@ export class Session {
     this.#stopReason = reason;
     this.#answerInFlight('sandbox.exited', reason);
     if (this.#o.profile.onServerBreach === 'restart') {
-      this.#phase = 'down';
-      this.#link = undefined;
+      this.#goDown();
       return;
     }
     void this.end(reason, EXIT_STARTUP, false);
@@ -481,12 +487,22 @@ export class Session {
     this.#stopReason = `breach: ${rule}`;
     this.#answerInFlight(rule, reason);
     if (this.#o.profile.onServerBreach === 'restart') {
-      this.#phase = 'down';
-      this.#link = undefined;
+      this.#goDown();
       void link?.stop(false);
       return;
     }
     void this.end(`breach: ${rule}`, EXIT_BREACH, false);
+  }
+
+  /**
+   * No sandbox until the next client message (onServerBreach "restart"). Lines held for a handshake
+   * the dead sandbox never finished are dropped: its requests were answered with everything in flight,
+   * and the next sandbox must not get them.
+   */
+  #goDown(): void {
+    this.#phase = 'down';
+    this.#link = undefined;
+    this.#replay.abort();
   }
 
   #answerInFlight(rule: RuleId, reason: string): void {

@@ -147,6 +147,86 @@ describe('Session', () => {
     expect(await h.done).toBe(0);
   });
 
+  const INIT = {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+  };
+  const INIT_RESULT = { protocolVersion: '2025-06-18', capabilities: {} };
+
+  /** A restart session whose first sandbox completed the handshake and then crashed. */
+  async function crashedAfterHandshake(profile: Parameters<typeof harness>[0] = {}) {
+    const h = harness({ onServerBreach: 'restart', ...profile });
+    await tick();
+    h.send(INIT);
+    await tick();
+    h.sandboxes[0]?.send({ jsonrpc: '2.0', id: 0, result: INIT_RESULT });
+    h.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await tick();
+    h.sandboxes[0]?.crash();
+    await tick();
+    return h;
+  }
+
+  // Regression: the requests held while a restarted sandbox answered the replayed initialize were
+  // answered -32002 when it died, but stayed held: the next sandbox got them anyway, and its answers to
+  // ids the client had been told were terminated killed it in turn.
+  it('drops the held requests when a restarted sandbox dies before its handshake, and answers them once', async () => {
+    const h = await crashedAfterHandshake();
+    h.send(call(3, 'echo', { text: 'held' }));
+    await tick(50);
+    expect(h.sandboxes[1]?.received[0]).toMatchObject({ id: 'mcp-warden-replay-2' });
+    h.sandboxes[1]?.crash();
+    await tick();
+    expect(h.toClient.filter((m) => m.id === 3)).toEqual([
+      expect.objectContaining({ error: expect.objectContaining({ code: -32002 }) }),
+    ]);
+    h.send(call(4, 'echo', { text: 'next' }));
+    await tick(50);
+    const third = h.sandboxes[2];
+    third?.send({ jsonrpc: '2.0', id: 'mcp-warden-replay-3', result: INIT_RESULT });
+    await tick();
+    expect(third?.received.slice(1)).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      call(4, 'echo', { text: 'next' }),
+    ]);
+    third?.send({ jsonrpc: '2.0', id: 4, result: { content: [] } });
+    await tick();
+    expect(h.toClient.at(-1)).toEqual({ jsonrpc: '2.0', id: 4, result: { content: [] } });
+    expect(third?.stopped).toBe(false);
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
+  // Regression: a restarted server that never answered the replayed initialize got the client an error
+  // for the warden's own replay id, and every later request was held for good (each timed out).
+  it('stops a restarted sandbox that does not answer the replayed initialize in time, and restarts on demand', async () => {
+    const h = await crashedAfterHandshake({ policy: { limits: { requestTimeoutMs: 100 } } });
+    h.send(call(3, 'echo', { text: 'held' }));
+    await tick(250);
+    expect(h.toClient.some((m) => String(m.id).startsWith('mcp-warden-'))).toBe(false);
+    expect(h.toClient.filter((m) => m.id === 3)).toHaveLength(1);
+    expect(h.sandboxes[1]?.stopped).toBe(true);
+    expect(h.events).toContainEqual(
+      expect.objectContaining({ event: 'verdict', direction: 'server', rule: 'request.timeout' }),
+    );
+    h.send(call(4, 'echo', { text: 'next' }));
+    await tick(50);
+    const third = h.sandboxes[2];
+    third?.send({ jsonrpc: '2.0', id: 'mcp-warden-replay-3', result: INIT_RESULT });
+    await tick();
+    expect(third?.received.slice(1)).toEqual([
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      call(4, 'echo', { text: 'next' }),
+    ]);
+    third?.send({ jsonrpc: '2.0', id: 4, result: { content: [] } });
+    await tick();
+    expect(h.toClient.at(-1)).toEqual({ jsonrpc: '2.0', id: 4, result: { content: [] } });
+    h.clientIn.end();
+    expect(await h.done).toBe(0);
+  });
+
   it('answers a request that exceeds its wall-clock limit, cancels it, and drops the late answer', async () => {
     const h = harness({ policy: { limits: { requestTimeoutMs: 100 } } });
     await tick();
