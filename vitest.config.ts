@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+/** Unit tests that replace modules with vi.mock: they need a fresh module graph of their own. */
+const MOCKING_UNIT_TESTS = [
+  'tests/unit/sandboxes/docker/docker-probe.test.ts',
+  'tests/unit/sandboxes/docker/watchdog.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     // Fails the run if any process the tests started is still alive at the end.
     globalSetup: ['tests/helpers/leak-check.ts'],
     // Fails a file during which the host's device nodes changed owner or mode.
@@ -17,5 +22,31 @@ export default defineConfig({
     // VITEST_MAX_WORKERS overrides.
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts', 'tests/pins/**/*.test.ts'],
+          exclude: MOCKING_UNIT_TESTS,
+          // Pure in-process tests: one worker runs file after file without a fresh process and module
+          // graph for each (measured: tests/unit + tests/pins 77.6 s wall and 127 s CPU isolated,
+          // 45.7 s and 62 s shared). Each file restores what it changes (process.env, cwd).
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'system',
+          include: ['tests/**/*.test.ts'],
+          exclude: ['tests/unit/**', 'tests/pins/**'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'unit-mocked', include: MOCKING_UNIT_TESTS },
+      },
+    ],
   },
 });
