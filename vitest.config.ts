@@ -30,8 +30,8 @@ export default defineConfig({
           include: ['tests/unit/**/*.test.ts', 'tests/pins/**/*.test.ts'],
           exclude: MOCKING_UNIT_TESTS,
           // Pure in-process tests: one worker runs file after file without a fresh process and module
-          // graph for each (measured: tests/unit + tests/pins 77.6 s wall and 127 s CPU isolated,
-          // 45.7 s and 62 s shared). Each file restores what it changes (process.env, cwd).
+          // graph for each (`/usr/bin/time npx vitest run tests/unit tests/pins`, 2026-12-04: 82 s wall and
+          // 130 s CPU isolated, 52 s and 70 s shared). Each file restores what it changes (process.env, cwd).
           isolate: false,
         },
       },
