@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-/** Unit tests that replace modules with vi.mock: they need a fresh module graph of their own. */
-const MOCKING_UNIT_TESTS = [
+/**
+ * Unit tests that replace modules or globals (vi.mock, stubs, fake timers, spies): they need a fresh module
+ * graph of their own. tests/unit/vitest-projects.test.ts keeps this list complete.
+ */
+export const MOCKING_UNIT_TESTS = [
   'tests/unit/sandboxes/docker/docker-probe.test.ts',
   'tests/unit/sandboxes/docker/watchdog.test.ts',
 ];
