@@ -1,6 +1,6 @@
-// vitest globalSetup: the host's device nodes must be root's, mode 0666, before any test runs. Once a
-// container runtime left /dev/null owned by nobody (uid 65534) before a CI run's tests started, so no
-// file's guard (host-devices-guard.ts, which compares each file's start and end) could see it, and six
+// vitest globalSetup: the host's device nodes must be root's, mode 0666, before any test runs. Once the
+// host's /dev/null was owned by nobody (uid 65534; what did it is not known, runsc has done it to stdio
+// it was handed) before a CI run's tests started, so no file's guard (host-devices-guard.ts, which compares each file's start and end) could see it, and six
 // tests that run the warden as that user failed with a backend error that pointed nowhere near the
 // cause. This fails the run at once instead, saying what is wrong, since when, and how to restore it.
 import { statSync } from 'node:fs';
