@@ -5,11 +5,10 @@
 // side, vitest.config.ts maxWorkers), at the end of the file that saw it.
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-
-const NODES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty'];
+import { HOST_DEVICE_NODES } from './host-devices-start.ts';
 
 function snapshot(): string[] {
-  return NODES.map((node) => {
+  return HOST_DEVICE_NODES.map((node) => {
     try {
       const stat = statSync(node);
       return `${node} ${stat.uid}:${stat.gid} ${(stat.mode & 0o7777).toString(8)}`;

@@ -1,14 +1,17 @@
 // vitest globalSetup: the host's device nodes must be root's, mode 0666, before any test runs. Once the
 // host's /dev/null was owned by nobody (uid 65534; what did it is not known, runsc has done it to stdio
-// it was handed) before a CI run's tests started, so no file's guard (host-devices-guard.ts, which compares each file's start and end) could see it, and six
-// tests that run the warden as that user failed with a backend error that pointed nowhere near the
-// cause. This fails the run at once instead, saying what is wrong, since when, and how to restore it.
+// it was handed) before a CI run's tests started, so no file's guard (host-devices-guard.ts, which
+// compares each file's start and end) could see it, and six tests that run the warden as that user
+// failed with a backend error that pointed nowhere near the cause. This fails the run at once instead,
+// saying what is wrong, since when, and how to restore it.
 import { statSync } from 'node:fs';
+import { BWRAP_DEV_NODES } from '../../src/sandboxes/bwrap/private-devices.ts';
 
-const NODES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty'];
+/** The host's device nodes the checks watch: those bwrap's `--dev` binds into a sandbox. */
+export const HOST_DEVICE_NODES: readonly string[] = BWRAP_DEV_NODES.map((name) => `/dev/${name}`);
 
 /** The nodes that are not root's with mode 0666, described; missing nodes are not this check's business. */
-export function unexpectedDeviceNodes(nodes: readonly string[] = NODES): string[] {
+export function unexpectedDeviceNodes(nodes: readonly string[] = HOST_DEVICE_NODES): string[] {
   return nodes.flatMap((node) => {
     const stat = statSync(node, { throwIfNoEntry: false });
     if (stat === undefined || !stat.isCharacterDevice()) return [];

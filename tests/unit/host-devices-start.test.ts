@@ -17,13 +17,11 @@ describe('the start-of-run check of the host device nodes (tests/helpers/host-de
       const dir = mkdtempSync(path.join(tmpdir(), 'mcp-warden-fake-dev-'));
       try {
         execFileSync('cp', ['-R', '-p', '/dev/null', '/dev/zero', '/dev/full', dir]);
-        const [nul, zero, full, plain] = ['null', 'zero', 'full', 'plain'].map((name) =>
-          path.join(dir, name),
-        );
-        chownSync(nul as string, 65534, 65534);
-        chmodSync(zero as string, 0o600);
-        writeFileSync(plain as string, '');
-        const found = unexpectedDeviceNodes([nul, zero, full, plain, path.join(dir, 'missing')] as string[]);
+        const file = (name: string): string => path.join(dir, name);
+        chownSync(file('null'), 65534, 65534);
+        chmodSync(file('zero'), 0o600);
+        writeFileSync(file('plain'), '');
+        const found = unexpectedDeviceNodes(['null', 'zero', 'full', 'plain', 'missing'].map(file));
         expect(found).toHaveLength(2);
         expect(found[0]).toMatch(/null: owner 65534:65534, mode 666 \(changed at \d{4}-/);
         expect(found[1]).toMatch(/zero: owner 0:0, mode 600 /);

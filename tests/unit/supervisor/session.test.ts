@@ -214,7 +214,7 @@ describe('Session', () => {
     h.send(call(3, 'echo', { text: 'held' }));
     await tick(250);
     expect(h.toClient.some((m) => String(m.id).startsWith('mcp-warden-'))).toBe(false);
-    // Answered once: its own deadline (as old as the replay's) passes first, so -32001 request.timeout.
+    // Answered once: it was tracked before the replay, so its own deadline passes first (-32001).
     expect(h.toClient.filter((m) => m.id === 3)).toEqual([
       expect.objectContaining({ error: expect.objectContaining({ code: -32001 }) }),
     ]);
