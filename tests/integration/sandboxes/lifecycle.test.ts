@@ -85,8 +85,11 @@ setInterval(() => {}, 1000);
     it('a server that exits on stdin EOF stops without signals', async () => {
       const sandbox = await launchNode(
         getBackend(name),
-        "process.stdin.resume().on('end', () => process.exit(3))",
+        "process.stdin.resume().on('end', () => process.exit(3)); process.stdout.write('reading')",
       );
+      // Stop only once the server reads stdin. Regression (CI, busy machine): stopped at once, the
+      // server was still booting under bwrap when the ladder's SIGTERM came 250 ms after the EOF.
+      await new Promise((resolve) => sandbox.stdout.once('data', resolve));
       expect(await sandbox.stop()).toEqual({ code: 3, signal: null });
     });
 
