@@ -28,6 +28,7 @@ import {
   runArgs,
   spawnWardenRaw,
   startWarden,
+  WARDEN_ENTRY,
 } from '../../helpers/warden.ts';
 
 const isReply = (id: number) => (m: RawMessage) => m.id === id && ('result' in m || 'error' in m);
@@ -293,7 +294,7 @@ describe.each(CONTAINER_PROFILES)('container backend $profile', ({ profile, enab
     it('explain prints the full hardened container spec without starting anything', () => {
       const ROOT = tmpRoot(`containers-explain-${profile}`);
       const out = execaSync(process.execPath, [
-        path.resolve('src/cli/main.ts'),
+        WARDEN_ENTRY,
         'explain',
         '--profile',
         profile,
