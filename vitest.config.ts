@@ -11,9 +11,14 @@ export const MOCKING_UNIT_TESTS = [
 
 export default defineConfig({
   test: {
-    // Fails the run at once if the host's device nodes are not as a host keeps them; fails it if any
-    // process the tests started is still alive at the end.
-    globalSetup: ['tests/helpers/host-devices-start.ts', 'tests/helpers/leak-check.ts'],
+    // Fails the run at once if the host's device nodes are not as a host keeps them, or if the tests
+    // would spawn a dist/ older than the sources; fails it if any process the tests started is still
+    // alive at the end.
+    globalSetup: [
+      'tests/helpers/host-devices-start.ts',
+      'tests/helpers/built-entry-start.ts',
+      'tests/helpers/leak-check.ts',
+    ],
     // Fails a file during which the host's device nodes changed owner or mode.
     setupFiles: ['tests/helpers/host-devices-guard.ts'],
     // Integration tests spawn real sandboxes and servers; give them room on a shared 2-core machine.
