@@ -317,9 +317,9 @@ function verdict(
  * timed three ways: 16 runs on 64 KiB, 4 runs on 256 KiB, 1 run on 1 MiB. Linear code takes about the
  * same time for each; quadratic code takes 16× (and 4×) longer on the single MiB.
  *
- * Each reading is taken on two clocks, and a pump fails only when both say so. Quadratic code fails on
- * both, whatever the machine does. Linear code failed on CPU time alone in CI: its 4 ms ticks made
- * 7.7 / 34.6 ms read as 4.3×. Wall time alone fails linear code when other processes steal the CPU.
+ * Each reading is taken on two clocks, and a pump fails only when both say so: quadratic code's 16×
+ * shows on both. Linear code failed on CPU time alone in CI: its 4 ms ticks made 7.7 / 34.6 ms read as
+ * 4.3×. Wall time alone fails linear code when other processes steal the CPU.
  */
 function judge(subject: Subject, unit: string, lead: string): string | undefined {
   const small = pumped(unit, 64 * KiB, lead);
