@@ -5,7 +5,8 @@
 //  - once idle (a second later), the summed RSS and PSS of the wardens and of the servers (from /proc;
 //    for docker/gvisor the servers are the containers' processes, and the watchdog is counted apart).
 // Writes bench/client-start-results.md and bench/client-start.svg.
-// Options: --rounds N (default 5), --modes a,b,c (default direct,none,bwrap,docker,gvisor,auto).
+// Options: --rounds N (default 5), --modes a,b,c (default direct,relay,none,bwrap,docker,gvisor,auto;
+// relay is bench/fixtures/relay.mjs, the floor of any supervisor that is a second process in the path).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import { barCharts } from './lib/svg.ts';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
-    modes: { type: 'string', default: 'direct,none,bwrap,docker,gvisor,auto' },
+    modes: { type: 'string', default: 'direct,relay,none,bwrap,docker,gvisor,auto' },
     idle: { type: 'string', default: '3000' },
   },
 });
@@ -208,6 +209,11 @@ async function main(): Promise<void> {
         `- \`${mode}\`, read strictly (wardens + servers ≤ 1.25× the servers alone, direct): ${f(total(mode), 2)}× — ${verdict(total(mode) <= 1.25, Number.isFinite(total(mode)))}`,
     ),
     `- eight \`bwrap\` servers ready within 1.2× of eight direct ones: ${f(bwrapReady, 2)}× — ${verdict(bwrapReady <= 1.2, Number.isFinite(bwrapReady))}`,
+    ...(rounds.has('relay')
+      ? [
+          `- for reference, not a target: eight bare Node relays (bench/fixtures/relay.mjs, no parsing, no policy) are ready at ${f(pick('relay', 'readyMs').median / direct.median, 2)}× of direct and idle at ${mb(perWarden('relay'))} each — the floor of any supervisor that is a second Node process in the stdio path`,
+        ]
+      : []),
     '',
   );
   const text = lines.join('\n');

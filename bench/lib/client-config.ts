@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Launch, REPO, WARDEN } from './modes.ts';
+import { type Launch, RELAY, REPO, WARDEN } from './modes.ts';
 
 const SERVERS = path.join(REPO, 'node_modules/@modelcontextprotocol');
 
@@ -89,11 +89,20 @@ export function clientConfig(dir: string): ConfiguredServer[] {
   return servers;
 }
 
-/** How a client would start `server`: directly, or wrapped in `mcp-warden run --profile MODE`. */
+/**
+ * How a client would start `server`: directly, behind the bare relay (bench/fixtures/relay.mjs), or
+ * wrapped in `mcp-warden run --profile MODE`.
+ */
 export function clientLaunch(mode: string, server: ConfiguredServer): Launch {
   const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', MCP_WARDEN_LOG_LEVEL: 'silent' };
   if (mode === 'direct')
     return { command: server.command, args: server.args, env: { ...base, ...server.env } };
+  if (mode === 'relay')
+    return {
+      command: process.execPath,
+      args: [RELAY, server.command, ...server.args],
+      env: { ...base, ...server.env },
+    };
   const envArgs = Object.entries(server.env).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
   const profile = mode === 'auto' ? [] : ['--profile', mode];
   return {
