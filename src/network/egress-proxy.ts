@@ -9,7 +9,8 @@ import type { ConnectionEvent } from './connection-event.ts';
 import type { EgressPolicy, NetworkRuleId } from './egress-policy.ts';
 import { type IpAddress, parseIpLiteral } from './ip-literal.ts';
 import { acceptHandoffs } from './listener-handoff.ts';
-import { type ConnectionContext, serveConnection } from './proxy-connection.ts';
+import { serveConnection } from './proxy-connection.ts';
+import type { ConnectionContext } from './proxy-context.ts';
 import { connectUpstream } from './splice.ts';
 
 export interface EgressProxyOptions {

@@ -1,7 +1,7 @@
 import { type Socket, connect } from 'node:net';
 
 /**
- * A CONNECT carrying this header gets a refusal as a plain 403 on any port (proxy-connection.ts): this
+ * A CONNECT carrying this header gets a refusal as a plain 403 on any port (proxy-http.ts): this
  * client reports the body itself, unlike Node's fetch, for which the proxy answers inside the tunnel.
  */
 export const PLAIN_REFUSAL_HEADER = 'x-mcp-warden-refusal';
