@@ -426,12 +426,17 @@ describe('gateway smaller holes (issue 17 item 6)', () => {
       return cmd.startsWith('node ') || cmd.includes('/node ' + CONFORMANCE_SERVER);
     });
     expect(server.length).toBeGreaterThanOrEqual(1);
-    const ended = metricValue(before, 'mcp_warden_sessions_ended_total');
+    // Counted either way it could be: a session of an earlier test ending meanwhile (a DELETE still
+    // under way) must not end the wait before this one is counted.
+    const endings = (page: string): number =>
+      metricValue(page, 'mcp_warden_sessions_ended_total', 'reason="exited"') +
+      metricValue(page, 'mcp_warden_sessions_ended_total', 'reason="breach"');
+    const ended = endings(before);
     process.kill(server.at(-1)!, 'SIGKILL');
     let text = '';
     for (let i = 0; i < 60; i++) {
       text = await metrics();
-      if (metricValue(text, 'mcp_warden_sessions_ended_total') > ended) break;
+      if (endings(text) > ended) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const delta = (name: string, labels: string): number =>
