@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 export const MOCKING_UNIT_TESTS = [
   'tests/unit/sandboxes/docker/docker-probe.test.ts',
   'tests/unit/sandboxes/docker/watchdog.test.ts',
+  'tests/unit/gateway/session-clock.test.ts',
 ];
 
 export default defineConfig({

@@ -9,11 +9,14 @@ import type { RuleId } from '../policy/types.ts';
 import { terminatedError } from '../protocol/wire-errors.ts';
 import { Session } from '../supervisor/session.ts';
 import type { Principal } from './authenticator.ts';
+import { InFlightRequests } from './in-flight-requests.ts';
 import { LineSink } from './line-sink.ts';
 import { methodLabel, type GatewayMetrics } from './metrics.ts';
 import { ObservedAuditLog } from './observed-audit-log.ts';
+import { OpenResponses } from './open-responses.ts';
 import type { PreparedServer } from './prepare-servers.ts';
 import { type ServerSandbox, discardServerSandbox, launchServerSandbox } from './server-sandbox.ts';
+import { SessionClock } from './session-clock.ts';
 
 export interface HttpSessionOptions {
   server: PreparedServer;
@@ -66,12 +69,6 @@ function endRule(reason: EndReason): RuleId {
   return 'sandbox.exited';
 }
 
-interface InFlight {
-  id: RequestId;
-  method: string;
-  started: bigint;
-}
-
 /**
  * One HTTP MCP session: the SDK's Streamable HTTP server transport on the client side, a supervisor
  * Session (the same framing, policy and sandbox lifecycle as `run`) on the other. The transport's
@@ -90,25 +87,17 @@ export class HttpSession {
   readonly #o: HttpSessionOptions;
   readonly #session: Session;
   readonly #clientIn = new PassThrough();
-  readonly #inFlight = new Map<string, InFlight>();
-  readonly #progress = new Map<string, RequestId>();
+  readonly #inFlight = new InFlightRequests();
   #sending: Promise<void> = Promise.resolve();
-  /** The session's open responses (POST streams, the GET stream...): what back-pressure watches. */
-  readonly #responses = new Set<ServerResponse>();
+  readonly #responses = new OpenResponses();
   /** The Session's client output; holds the server back while a response is full. */
   readonly #sink: LineSink;
   /** Aborted when the session starts ending: nothing waits for the client any more. */
   readonly #ending = new AbortController();
-  #openRequests = 0;
-  #idleTimer: NodeJS.Timeout | undefined;
-  /** Any client message after the handshake (initialize, notifications/initialized) was seen. */
-  #used = false;
-  /** Standalone GET streams open now: while one is, the session is not unused. */
-  #openStreams = 0;
-  #unusedTimer: NodeJS.Timeout | undefined;
+  /** Idle, unused and credential-expiry timeouts. */
+  readonly #clock: SessionClock;
   /** The credential of the session's latest request: its expiry and revocation end the session. */
   #credential: Principal;
-  #expiryTimer: NodeJS.Timeout | undefined;
   readonly #audit: ObservedAuditLog;
   #endReason: EndReason | undefined;
   /** The rule of the first kill verdict in this session's audit, if any. */
@@ -142,8 +131,8 @@ export class HttpSession {
     };
     this.#sink = new LineSink({
       onLine: (line) => this.#fromServer(line),
-      clientBacklogged: () => this.#backlogged() !== undefined,
-      clientReady: () => this.#clientReady(),
+      clientBacklogged: () => this.#responses.backlogged() !== undefined,
+      clientReady: () => this.#responses.ready(() => this.#sending, this.#ending.signal),
       maxQueuedBytes: options.clientQueueBytes,
       onOverflow: (bytes) => this.#clientNotReading(bytes),
     });
@@ -162,9 +151,7 @@ export class HttpSession {
       })
       .then(async (code) => {
         this.#ended = true;
-        this.#clearIdle();
-        this.#clearUnused();
-        clearTimeout(this.#expiryTimer);
+        this.#clock.stop();
         // Exit 70 is a breach, unless the "breach" was the server dying under it (killed from outside,
         // crashed): that is counted as what it was.
         const reason =
@@ -173,7 +160,7 @@ export class HttpSession {
         this.#answerUnanswered(reason);
         await this.#sending;
         await this.transport.close();
-        this.#closeStuckResponses();
+        this.#responses.closeStuck();
         if (this.#sink.dropped > 0)
           options.logger.warn(
             { session: this.wardenId, dropped: this.#sink.dropped },
@@ -192,9 +179,16 @@ export class HttpSession {
       audit: (event) => audit.write(event),
       breach: (rule, reason) => session.breach(rule, reason),
     });
-    this.#armIdle();
-    this.#armUnused();
-    this.#armExpiry();
+    this.#clock = new SessionClock(
+      {
+        idleTimeoutMs: options.idleTimeoutMs,
+        unusedTtlMs: options.unusedTtlMs,
+        onIdle: () => void this.end('idle'),
+        onUnused: () => void this.end('unused'),
+        onExpired: () => this.#credentialEnded('expired'),
+      },
+      this.#credential.expiresAt,
+    );
   }
 
   /**
@@ -265,26 +259,13 @@ export class HttpSession {
   /** Serve one HTTP request of this session. */
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     this.#responses.add(res);
-    res.once('close', () => this.#responses.delete(res));
-    // A GET opens the standalone event stream: holding it open is not activity (a vanished client's
-    // stream may linger), so only requests reset the idle clock.
-    // It does keep an unused session: a client waiting for server notifications is there.
+    // A GET opens the standalone event stream (see SessionClock for what it counts as).
     if (req.method !== 'GET') {
-      this.#openRequests++;
-      this.#clearIdle();
-      this.#clearUnused();
-      res.once('close', () => {
-        this.#openRequests--;
-        this.#armIdle();
-        this.#armUnused();
-      });
+      this.#clock.requestOpened();
+      res.once('close', () => this.#clock.requestClosed());
     } else {
-      this.#openStreams++;
-      this.#clearUnused();
-      res.once('close', () => {
-        this.#openStreams--;
-        this.#armUnused();
-      });
+      this.#clock.streamOpened();
+      res.once('close', () => this.#clock.streamClosed());
     }
     await this.transport.handleRequest(req, res, body);
   }
@@ -315,7 +296,7 @@ export class HttpSession {
   renewCredential(principal: Principal): void {
     if (this.#ended || principal === this.#credential) return;
     this.#credential = principal;
-    this.#armExpiry();
+    this.#clock.expireAt(principal.expiresAt);
   }
 
   /** End the session now if its credential is revoked (the revocation file changed). */
@@ -344,20 +325,10 @@ export class HttpSession {
 
   #fromClient(message: JSONRPCMessage): void {
     const server = this.#o.server.name;
-    if (!this.#used && !('method' in message && HANDSHAKE.has(message.method))) {
-      this.#used = true;
-      this.#clearUnused();
-    }
+    if (!('method' in message && HANDSHAKE.has(message.method))) this.#clock.markUsed();
     if ('method' in message) {
       this.#o.metrics.messages.inc({ server, direction: 'client', method: methodLabel(message.method) });
-      if ('id' in message) {
-        const key = idKey(message.id);
-        this.#inFlight.set(key, { id: message.id, method: message.method, started: process.hrtime.bigint() });
-        const token = (message.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta
-          ?.progressToken;
-        if (typeof token === 'string' || typeof token === 'number')
-          this.#progress.set(idKey(token), message.id);
-      }
+      if ('id' in message) this.#inFlight.track(message.id, message.method, message.params);
     } else {
       this.#o.metrics.messages.inc({ server, direction: 'client', method: 'response' });
     }
@@ -373,7 +344,7 @@ export class HttpSession {
     let related: RequestId | undefined;
     if ('method' in message) {
       this.#o.metrics.messages.inc({ server, direction: 'server', method: methodLabel(message.method) });
-      related = this.#relatedRequest(message);
+      related = this.#inFlight.relatedTo(message);
     } else {
       this.#o.metrics.messages.inc({ server, direction: 'server', method: 'response' });
       if ('id' in message && message.id !== undefined) this.#settle(message.id);
@@ -395,25 +366,12 @@ export class HttpSession {
     }
   }
 
-  #relatedRequest(message: JSONRPCMessage & { method: string }): RequestId | undefined {
-    if (message.method === 'notifications/progress') {
-      const token = (message as { params?: { progressToken?: unknown } }).params?.progressToken;
-      if (typeof token === 'string' || typeof token === 'number') {
-        const owner = this.#progress.get(idKey(token));
-        if (owner !== undefined && this.#inFlight.has(idKey(owner))) return owner;
-      }
-    }
-    let latest: InFlight | undefined;
-    for (const request of this.#inFlight.values()) latest = request;
-    return latest?.id;
-  }
-
   /**
    * Requests the session ended without answering (it ended before it read them: a breach right at
    * start-up) get -32002 like those it had read, instead of a stream that closes with no response.
    */
   #answerUnanswered(reason: EndReason): void {
-    for (const { id } of [...this.#inFlight.values()]) {
+    for (const { id } of this.#inFlight.list()) {
       const error = terminatedError(id, endRule(reason), `the session ended (${reason}) before answering`);
       this.#settle(id);
       this.#sending = this.#sending.then(() => this.#send(error as JSONRPCMessage, undefined));
@@ -422,19 +380,17 @@ export class HttpSession {
 
   /** DELETE while requests are in flight: each gets -32002 `session.deleted` on its own stream. */
   #answerDeleted(): void {
-    for (const { id } of [...this.#inFlight.values()]) {
+    for (const { id } of this.#inFlight.list()) {
       const error = terminatedError(id, 'session.deleted', 'the client ended the session (DELETE)');
       this.#settle(id);
       this.#sending = this.#sending.then(() => this.#send(error as JSONRPCMessage, id));
     }
   }
 
+  /** `id` is answered (or will be, by the warden): no longer in flight; its duration goes to the metrics. */
   #settle(id: RequestId): void {
-    const key = idKey(id);
-    const request = this.#inFlight.get(key);
+    const request = this.#inFlight.settle(id);
     if (!request) return;
-    this.#inFlight.delete(key);
-    for (const [token, owner] of this.#progress) if (idKey(owner) === key) this.#progress.delete(token);
     const seconds = Number(process.hrtime.bigint() - request.started) / 1e9;
     this.#o.metrics.requestDuration.observe(
       { server: this.#o.server.name, method: methodLabel(request.method) },
@@ -443,32 +399,6 @@ export class HttpSession {
   }
 
   // ---- back-pressure ---------------------------------------------------------------------------
-
-  /**
-   * An open response of this session that is full (the client is not reading it as fast as it gets
-   * written), if any. The transport queues its events in a web stream the HTTP layer drains only as
-   * the socket takes them, so a full socket is where a client that stopped reading shows.
-   */
-  #backlogged(): ServerResponse | undefined {
-    for (const res of this.#responses) if (res.writableNeedDrain && !res.destroyed) return res;
-    return undefined;
-  }
-
-  /**
-   * Settles when every response of the session has taken what was sent to it: after the transport
-   * queued the messages sent so far, and the HTTP layer had its turn to move them to the sockets, no
-   * response is full. Also settles when the session starts ending.
-   */
-  async #clientReady(): Promise<void> {
-    const { signal } = this.#ending;
-    for (;;) {
-      await this.#sending;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const full = this.#backlogged();
-      if (full === undefined || signal.aborted) return;
-      await untilDrained(full, signal);
-    }
-  }
 
   /** More than clientQueueBytes wait for a client that is not reading: end the session. */
   #clientNotReading(queuedBytes: number): void {
@@ -493,93 +423,7 @@ export class HttpSession {
     this.#ending.abort();
     this.#sink.release();
   }
-
-  /**
-   * After the transport closed every stream: a response the client still does not read would hold the
-   * events queued for it (and its socket) for as long as the client stays connected. Give it a moment
-   * to drain, then destroy it; nothing of a dead session is kept.
-   */
-  #closeStuckResponses(): void {
-    const open = [...this.#responses];
-    this.#responses.clear();
-    if (open.length === 0) return;
-    const timer = setTimeout(() => {
-      for (const res of open) if (!res.writableFinished) res.destroy();
-    }, STUCK_RESPONSE_GRACE_MS);
-    timer.unref();
-  }
-
-  // ---- idle / client loss ------------------------------------------------------------------------
-
-  /**
-   * With no request in progress, the session ends after idleTimeoutMs without a new one: an idle client
-   * and a lost one look the same from here.
-   */
-  #armIdle(): void {
-    if (this.#ended || this.#openRequests > 0 || this.#idleTimer) return;
-    this.#idleTimer = setTimeout(() => void this.end('idle'), this.#o.idleTimeoutMs);
-    this.#idleTimer.unref();
-  }
-
-  #clearIdle(): void {
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-  }
-
-  /**
-   * A session not yet used (no client message beyond the handshake), with no request in progress and
-   * no GET stream open, ends after unusedTtlMs: a client that initialized and vanished. Once used, only
-   * the idle timeout applies.
-   */
-  #armUnused(): void {
-    if (this.#ended || this.#used || this.#openRequests > 0 || this.#openStreams > 0 || this.#unusedTimer)
-      return;
-    this.#unusedTimer = setTimeout(() => void this.end('unused'), this.#o.unusedTtlMs);
-    this.#unusedTimer.unref();
-  }
-
-  #clearUnused(): void {
-    if (this.#unusedTimer) clearTimeout(this.#unusedTimer);
-    this.#unusedTimer = undefined;
-  }
-
-  /** A timer at the credential's expiry (re-armed when a request brings a newer one). */
-  #armExpiry(): void {
-    clearTimeout(this.#expiryTimer);
-    this.#expiryTimer = undefined;
-    const at = this.#credential.expiresAt;
-    if (at === undefined || this.#ended) return;
-    // setTimeout caps at 2^31-1 ms (~24.8 days): a later expiry re-arms on the way.
-    const wait = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
-    this.#expiryTimer = setTimeout(() => {
-      if (Date.now() >= at) this.#credentialEnded('expired');
-      else this.#armExpiry();
-    }, wait);
-    this.#expiryTimer.unref();
-  }
-}
-
-/** How long a response of an ended session may take to drain before it is destroyed. */
-const STUCK_RESPONSE_GRACE_MS = 1000;
-
-/** Resolves when `res` drains or closes, or when `signal` aborts. */
-function untilDrained(res: ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Client messages that are part of opening a session, not a use of it. */
 const HANDSHAKE = new Set(['initialize', 'notifications/initialized']);
-
-function idKey(id: RequestId): string {
-  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
-}
