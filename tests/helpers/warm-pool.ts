@@ -61,7 +61,20 @@ export async function waitForPool(
     if (last !== undefined && check(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the pool of ${stateDir} did not get there within ${withinMs} ms: ${JSON.stringify(last)}`);
+  throw new Error(
+    `the pool of ${stateDir} did not get there within ${withinMs} ms: ${JSON.stringify(last)}\n` +
+      `the end of its daemon's log:\n${daemonLogTail(stateDir)}`,
+  );
+}
+
+/** The last lines of the pool daemon's log (why a fill failed, a ready container exited...), for failures. */
+function daemonLogTail(stateDir: string, lines = 15): string {
+  try {
+    const log = readFileSync(poolPaths({ MCP_WARDEN_STATE_DIR: stateDir }).log, 'utf8');
+    return log.trimEnd().split('\n').slice(-lines).join('\n');
+  } catch (error) {
+    return `(no log: ${(error as Error).message})`;
+  }
 }
 
 /**
