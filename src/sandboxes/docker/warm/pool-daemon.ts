@@ -41,6 +41,8 @@ interface Entry {
   unpoolable?: string;
   /** Ready containers of this plan that exited while waiting, in a row. */
   idleExits: number;
+  /** Times in a row the plan's key changed under a fill (a mount source changed): see #rekey. */
+  rekeys: number;
   /** Why the last attempt to have one ready failed. */
   lastFailure?: string;
 }
@@ -56,6 +58,8 @@ interface Client {
 
 /** Ready containers that exited on their own, in a row, before a plan stops being pooled. */
 const MAX_IDLE_EXITS = 2;
+/** Key changes under fills, in a row, before the daemon stops refilling a plan (until a warden asks again). */
+const MAX_REKEYS = 3;
 const NO_STDOUT =
   'the server writes on stdout before its first message: such a server is never kept ready (run audits that output; a pool could not)';
 
@@ -238,7 +242,7 @@ export class PoolDaemon {
           void this.#drop(oldest);
         }
       }
-      entry = { key, body, lastUsed: Date.now(), filling: false, idleExits: 0 };
+      entry = { key, body, lastUsed: Date.now(), filling: false, idleExits: 0, rekeys: 0 };
       this.#entries.set(key, entry);
     }
     entry.lastUsed = Date.now();
@@ -264,8 +268,7 @@ export class PoolDaemon {
     this.#pendingFills = Math.max(0, this.#pendingFills - 1);
     const current = (): boolean => !this.#closing && this.#entries.get(entry.key) === entry;
     if (!current() || entry.ready !== undefined || entry.unpoolable !== undefined) return;
-    // What is mounted changed since the warden asked: its next take carries the new key.
-    if (this.#keyOf(entry.body) !== entry.key) return;
+    if (!this.#rekey(entry)) return;
     entry.filling = true;
     let ready: ReadyContainer | undefined;
     let wroteStdout = false;
@@ -278,9 +281,13 @@ export class PoolDaemon {
       });
       if (!current() || wroteStdout || this.#keyOf(entry.body) !== entry.key) {
         void this.#removeReady(ready);
+        // What it mounts changed while it started: it booted from what may be gone. Try again later,
+        // under the new key (#rekey bounds how often).
+        if (current() && !wroteStdout) this.#refillLater(entry);
         return;
       }
       entry.ready = ready;
+      entry.rekeys = 0;
       entry.lastFailure = undefined;
       const mine = ready;
       void mine.exited.then((code) => this.#readyExited(entry, mine, code));
@@ -291,6 +298,32 @@ export class PoolDaemon {
     } finally {
       entry.filling = false;
     }
+  }
+
+  /**
+   * Bring `entry` to the key its plan has now. A mount source's identity is part of the key
+   * (pool-key.ts), and it may change between a warden's request and the fill (the server's code or
+   * runtime updated, an entry added to a mounted directory): the old key can never be taken again,
+   * and a take now computes the new one, so the plan is kept ready as it is now. False when it is not
+   * to be filled: another entry already stands for the plan as it is now, or its key changed
+   * MAX_REKEYS fills in a row (a source that keeps changing; the next warden's take asks again).
+   */
+  #rekey(entry: Entry): boolean {
+    const key = this.#keyOf(entry.body);
+    if (key === entry.key) return true;
+    this.#entries.delete(entry.key);
+    if (this.#entries.has(key) || entry.rekeys >= MAX_REKEYS) {
+      void this.#drop(entry);
+      return false;
+    }
+    this.#o.log.info(
+      { from: entry.key.slice(0, 12), to: key.slice(0, 12) },
+      'what the plan mounts changed: kept ready as it is now',
+    );
+    entry.key = key;
+    entry.rekeys++;
+    this.#entries.set(key, entry);
+    return true;
   }
 
   /** A ready container stopped before anyone took it: never handed out; twice in a row, the plan is not pooled. */

@@ -2,7 +2,8 @@
 // warm-pool.test.ts): one ready container per plan, at most maxKeys plans, a refill only once the warden
 // says it is up, a plan whose ready containers keep dying is dropped, a handed container goes when its
 // warden's connection closes.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
@@ -16,8 +17,8 @@ import { planBody, planFiles } from './plan-body.ts';
 const files = planFiles();
 afterAll(() => rmSync(files.dir, { recursive: true, force: true }));
 
-/** A fake engine: containers run until removed or told to exit. */
-function fakeEngine() {
+/** A fake engine: containers run until removed or told to exit; `onCreate` runs as each is created. */
+function fakeEngine(onCreate: (count: number) => void = () => undefined) {
   let next = 0;
   const containers = new Map<string, { exit: (code: number) => void; name: string; running: boolean }>();
   const removed: string[] = [];
@@ -47,6 +48,7 @@ function fakeEngine() {
   const docker = {
     createContainer: async (options: { name: string }) => {
       const id = (++next).toString(16).padStart(64, '0');
+      onCreate(next);
       containers.set(id, { exit: () => undefined, name: options.name, running: true });
       return container(id);
     },
@@ -80,8 +82,8 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).toBe(true);
 }
 
-function daemon(maxKeys = 8) {
-  const engine = fakeEngine();
+function daemon(maxKeys = 8, refillDelayMs = 1, onCreate?: (count: number) => void) {
+  const engine = fakeEngine(onCreate);
   let exited = false;
   const pool = new PoolDaemon({
     docker: engine.docker,
@@ -89,7 +91,7 @@ function daemon(maxKeys = 8) {
     engine: '',
     idleMs: 60_000,
     maxKeys,
-    refillDelayMs: 1,
+    refillDelayMs,
     log: pino({ level: 'silent' }),
     onStop: () => undefined,
     onExit: () => (exited = true),
@@ -110,6 +112,15 @@ const take = (body: ContainerCreateBody, engine = '') => ({
   body,
   taker: { pid: 99, startTime: '1' },
 });
+
+/** A warden's take of `body` gets the ready container `id`. */
+async function expectHit(pool: PoolDaemon, body: ContainerCreateBody, id: string | undefined): Promise<void> {
+  const warden = fakeSocket();
+  pool.connection(warden.socket);
+  warden.send(take(body));
+  await until(() => warden.replies.length === 1);
+  expect(warden.replies[0]).toMatchObject({ type: 'hit', id });
+}
 
 describe('PoolDaemon', () => {
   it('hands one ready container per plan to one warden, refills after it attached, removes it when the warden goes', async () => {
@@ -189,5 +200,39 @@ describe('PoolDaemon', () => {
     expect(engine.containers.size).toBe(0);
     await pool.shutdown('test');
     expect(exited()).toBe(true);
+  });
+  // A mount source's identity is part of the key (pool-key.ts): an entry added to the server's package
+  // directory (npm writing node_modules/.cache, say) between the request and the fill changes it.
+  it('keeps a plan ready under its new key when what it mounts changed before the fill', async () => {
+    const { pool, engine } = daemon(8, 50);
+    const body = planBody(files);
+    pool.prepare(JSON.stringify(prepare(body)));
+    writeFileSync(path.join(files.pkg, `added-before-${Date.now()}`), 'x');
+    await until(() => engine.containers.size === 1);
+    await expectHit(pool, body, [...engine.containers.keys()][0]);
+    await pool.shutdown('test');
+  });
+
+  it('starts the plan again under its new key when what it mounts changed while it started', async () => {
+    const { pool, engine } = daemon(8, 1, (count) => {
+      if (count === 1) writeFileSync(path.join(files.pkg, `added-during-${Date.now()}`), 'x');
+    });
+    const body = planBody(files);
+    pool.prepare(JSON.stringify(prepare(body)));
+    await until(() => engine.removed.length === 1 && engine.containers.size === 1);
+    await expectHit(pool, body, [...engine.containers.keys()][0]);
+    await pool.shutdown('test');
+  });
+
+  it('stops refilling a plan whose mounts change at every fill, until a warden asks again', async () => {
+    const { pool, engine } = daemon(8, 1, (count) =>
+      writeFileSync(path.join(files.pkg, `added-${count}-${Date.now()}`), 'x'),
+    );
+    pool.prepare(JSON.stringify(prepare(planBody(files))));
+    await until(() => engine.removed.length === 4);
+    await tick(50);
+    expect(engine.containers.size).toBe(0);
+    expect(engine.removed).toHaveLength(4);
+    await pool.shutdown('test');
   });
 });
