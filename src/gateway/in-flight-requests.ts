@@ -1,4 +1,5 @@
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { idKey } from '../protocol/json-rpc-id.ts';
 
 /** A client request of an HTTP session waiting for its answer. */
 export interface InFlight {
@@ -60,8 +61,4 @@ export class InFlightRequests {
   list(): InFlight[] {
     return [...this.#requests.values()];
   }
-}
-
-function idKey(id: RequestId): string {
-  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
 }
